@@ -1,0 +1,31 @@
+"""``pylotus-bench``: benchmarks of the sealing kernels and the scheduler, per phase.
+
+Each benchmark prints its figure and a ratio against the machine's own limit (for example
+hashing throughput against a plain ``hashlib.sha256`` loop on the same machine), never a
+pass/fail; the benchmarks themselves arrive with the issues that build what they measure.
+"""
+
+from __future__ import annotations
+
+import click
+
+from . import __version__
+from .cli_group import PylotusGroup, log_level_option, stub_command
+
+__all__ = ["cli", "main"]
+
+
+@click.group(cls=PylotusGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@log_level_option
+@click.version_option(__version__, prog_name="pylotus-bench")
+def cli() -> None:
+    """Benchmark pylotus sealing, commP and scheduling."""
+
+
+stub_command(cli, "commp", issue=3, help="CommP throughput against a plain sha256 loop")
+stub_command(cli, "sealing", issue=4, help="Seal a sector and time each phase")
+stub_command(cli, "sched", issue=6, help="Scheduler throughput with simulated workers")
+
+
+def main() -> None:
+    cli(prog_name="pylotus-bench")
