@@ -29,11 +29,13 @@ __all__ = [
     "PylotusGroup",
     "log_level_option",
     "pass_cli",
+    "repo_option",
     "run_async",
     "stub_command",
 ]
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass
@@ -111,6 +113,22 @@ log_level_option = click.option(
 )
 
 
+def repo_option(kind: RepoType, *names: str, dest: str) -> Callable[[F], F]:
+    """The global flag naming a repo of ``kind``: env var and default from :class:`RepoType`.
+
+    ``names`` are the flag spellings, Lotus's first (``--miner-repo``, ``--storagerepo``).
+    """
+    return click.option(
+        *names,
+        dest,
+        envvar=kind.env_var,
+        default=str(kind.default_path),
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"{kind.program} repo (env {kind.env_var})",
+    )
+
+
 def stub_command(group: click.Group, name: str, *, issue: int, help: str) -> None:
     """Declare ``name`` on ``group`` as a command that exists but fails: not implemented yet.
 
@@ -125,6 +143,4 @@ def stub_command(group: click.Group, name: str, *, issue: int, help: str) -> Non
     )
     @click.pass_context
     def _stub(ctx: click.Context) -> None:
-        raise click.ClickException(
-            f"'{ctx.command_path}' is not implemented yet (planned in issue #{issue})"
-        )
+        raise click.ClickException(f"'{ctx.command_path}' is not implemented yet (planned in issue #{issue})")

@@ -23,7 +23,7 @@ _QUIET_LIBRARIES: Final = ("hypercorn", "httpx", "httpcore", "websockets", "trio
 
 
 class _Formatter(logging.Formatter):
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)  # UTC, as the Z says
 
     def format(self, record: logging.LogRecord) -> str:
         subsystem = record.name.removeprefix("pylotus.")
@@ -56,4 +56,6 @@ def setup_logging(level: str | None = None) -> None:
         root.addHandler(handler)
     root.setLevel(numeric)
     for lib in _QUIET_LIBRARIES:
-        logging.getLogger(lib).setLevel(numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING))
+        logging.getLogger(lib).setLevel(
+            numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING)
+        )

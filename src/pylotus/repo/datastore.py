@@ -60,7 +60,8 @@ def _plyvel_errors(what: str, path: Path) -> Iterator[None]:
         yield
     except plyvel.CorruptionError as exc:
         raise DatastoreError(
-            f"cannot {what} datastore '{path}': {_reason(exc)}; the database is corrupt, restore it from a backup"
+            f"cannot {what} datastore '{path}': {_reason(exc)}; "
+            "the database is corrupt, restore it from a backup"
         ) from exc
     except plyvel.IOError as exc:
         reason = _reason(exc)
@@ -77,7 +78,10 @@ def _plyvel_errors(what: str, path: Path) -> Iterator[None]:
 
 
 class _View:
-    """Get/put/query under a key prefix; shared by :class:`Datastore` (prefix ``""``) and :class:`Namespace`."""
+    """Get/put/query under a key prefix.
+
+    Shared by :class:`Datastore` (prefix ``""``) and :class:`Namespace`.
+    """
 
     def __init__(self, root: Datastore, prefix: str) -> None:
         self._root = root
@@ -92,7 +96,8 @@ class _View:
         """The value stored under ``key``, or ``None``."""
         db = self._root._open_db()
         with _plyvel_errors("read", self._root.path):
-            return db.get(self._full(key))
+            value: bytes | None = db.get(self._full(key))
+            return value
 
     def has(self, key: str) -> bool:
         """Whether ``key`` holds a value."""

@@ -65,7 +65,10 @@ class RepoNotInitialized(RepoError):
 
 
 class RepoLocked(RepoError):
-    """Another holder has ``repo.lock``; ``pid`` and ``started`` are ``None`` if it had not yet said who it is."""
+    """Another holder has ``repo.lock``.
+
+    ``pid`` and ``started`` are ``None`` if it had not yet said who it is.
+    """
 
     def __init__(self, path: Path, program: str, pid: int | None, started: str | None) -> None:
         if pid is None:
@@ -105,9 +108,7 @@ class KeyPermissionsTooRelaxed(KeystoreError):
     """
 
     def __init__(self, name: str, mode: int) -> None:
-        super().__init__(
-            f"permissions of key: '{name}' are too relaxed, required: 0600, got: 0{mode:o}"
-        )
+        super().__init__(f"permissions of key: '{name}' are too relaxed, required: 0600, got: 0{mode:o}")
         self.name = name
         self.mode = mode
 

@@ -73,7 +73,7 @@ class FsRepo:
         return (self.path / DATASTORE_DIR).exists() or (self.path / KEYSTORE_DIR).exists()
 
     def init(self) -> None:
-        """Create the repo: the directory, ``config.toml`` (commented defaults), ``keystore/``, ``datastore/``.
+        """Create the repo: directory, ``config.toml`` (commented defaults), ``keystore/``, ``datastore/``.
 
         An existing ``config.toml`` is kept, as Lotus's ``initConfig`` keeps it.
 
@@ -280,9 +280,7 @@ def _read_api(repo: Path) -> str | None:
     try:
         return raw.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
-        raise InvalidConfig(
-            f"api file '{path}' is not utf-8 text; delete it and restart the daemon"
-        ) from exc
+        raise InvalidConfig(f"api file '{path}' is not utf-8 text; delete it and restart the daemon") from exc
 
 
 def _read_token(repo: Path) -> bytes | None:

@@ -129,7 +129,8 @@ class Keystore:
                 names.append(_key_name(entry))
             except (binascii.Error, UnicodeDecodeError) as exc:
                 raise KeystoreError(
-                    f"keystore file '{self.path / entry}' is not a base32 key name; move it out of the keystore"
+                    f"keystore file '{self.path / entry}' is not a base32 key name; "
+                    "move it out of the keystore"
                 ) from exc
         return sorted(names)
 

@@ -71,7 +71,7 @@ class LockHolder:
     @classmethod
     def current(cls, program: str) -> LockHolder:
         """A record for this process, started now."""
-        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
         return cls(pid=os.getpid(), started=now.strftime("%Y-%m-%dT%H:%M:%SZ"), program=program)
 
     def to_json(self) -> bytes:

@@ -50,13 +50,18 @@ def test_commented_file_loads_as_the_defaults(tmp_path: Path, kind: RepoType) ->
 
 
 def test_missing_file_means_defaults(tmp_path: Path) -> None:
-    assert load_config(tmp_path / "config.toml", RepoType.STORAGE_MINER) == RepoType.STORAGE_MINER.default_config()
+    assert (
+        load_config(tmp_path / "config.toml", RepoType.STORAGE_MINER)
+        == RepoType.STORAGE_MINER.default_config()
+    )
 
 
 def test_uncommented_values_override_defaults(tmp_path: Path) -> None:
     text = render_default_config(RepoType.STORAGE_MINER)
     text = text.replace("#  MaxSealingSectors = 0", "  MaxSealingSectors = 4")
-    text = text.replace('#  ListenAddress = "/ip4/127.0.0.1/tcp/2345/http"', 'ListenAddress = "/ip4/127.0.0.1/tcp/2999/http"')
+    text = text.replace(
+        '#  ListenAddress = "/ip4/127.0.0.1/tcp/2345/http"', 'ListenAddress = "/ip4/127.0.0.1/tcp/2999/http"'
+    )
     text = text.replace("#  AllowUnseal = true", "AllowUnseal = false")
     text = text.replace("#  CommitControl = []", 'CommitControl = ["t3abc"]')
     config = load_config(_write(tmp_path, text), RepoType.STORAGE_MINER)
@@ -112,7 +117,9 @@ def test_wrong_type_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidConfig, match=r"'Storage.AllowCommit' .* must be a boolean, not an integer"):
         load_config(_write(tmp_path, "[Storage]\nAllowCommit = 1\n"), RepoType.STORAGE_MINER)
     with pytest.raises(InvalidConfig, match=r"'Libp2p.ListenAddresses\[1\]' .* must be a string"):
-        load_config(_write(tmp_path, '[Libp2p]\nListenAddresses = ["/ip4/0.0.0.0/tcp/0", 5]\n'), RepoType.FULL_NODE)
+        load_config(
+            _write(tmp_path, '[Libp2p]\nListenAddresses = ["/ip4/0.0.0.0/tcp/0", 5]\n'), RepoType.FULL_NODE
+        )
     with pytest.raises(InvalidConfig, match=r"'API' .* must be a table, not a string"):
         load_config(_write(tmp_path, 'API = "x"\n'), RepoType.FULL_NODE)
 

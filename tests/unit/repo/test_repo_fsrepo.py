@@ -138,7 +138,9 @@ def test_read_api_info_needs_no_lock(miner_repo: FsRepo, locked: LockedRepo) -> 
 def test_config_of_a_locked_repo(locked: LockedRepo) -> None:
     assert locked.config() == RepoType.STORAGE_MINER.default_config()
     (locked.path / "config.toml").write_text("[Sealing\n")
-    with pytest.raises(InvalidConfig, match=f"cannot parse config file '{locked.path / 'config.toml'}' at line 1"):
+    with pytest.raises(
+        InvalidConfig, match=f"cannot parse config file '{locked.path / 'config.toml'}' at line 1"
+    ):
         locked.config()
 
 

@@ -14,7 +14,13 @@ from pylotus.repo import RepoType, default_repo_path
 @pytest.mark.parametrize(
     ("kind", "default", "env_var", "program", "hint"),
     [
-        (RepoType.FULL_NODE, ".pylotus", "PYLOTUS_PATH", "pylotus daemon", "run 'pylotus daemon' to create it"),
+        (
+            RepoType.FULL_NODE,
+            ".pylotus",
+            "PYLOTUS_PATH",
+            "pylotus daemon",
+            "run 'pylotus daemon' to create it",
+        ),
         (
             RepoType.STORAGE_MINER,
             ".pylotusminer",

@@ -131,7 +131,9 @@ def test_release_is_idempotent(repo: FsRepo) -> None:
 
 
 def test_stale_record_is_taken_over_with_a_warning(repo: FsRepo, caplog: pytest.LogCaptureFixture) -> None:
-    (repo.path / "repo.lock").write_text('{"PID": 4000000, "Started": "2020-01-01T00:00:00Z", "Program": "x"}')
+    (repo.path / "repo.lock").write_text(
+        '{"PID": 4000000, "Started": "2020-01-01T00:00:00Z", "Program": "x"}'
+    )
     caplog.set_level(logging.WARNING, logger="pylotus.repo.lock")
     with repo.lock():
         assert json.loads(_lock_file(repo))["PID"] == os.getpid()
