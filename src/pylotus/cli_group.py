@@ -113,6 +113,13 @@ log_level_option = click.option(
 )
 
 
+def _non_empty_path(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    # click turns "" into Path("."): a repo would silently be made in the working directory.
+    if str(value).strip() in ("", "."):
+        raise click.BadParameter("the repo path must not be empty", ctx=ctx, param=param)
+    return value
+
+
 def repo_option(kind: RepoType, *names: str, dest: str) -> Callable[[F], F]:
     """The global flag naming a repo of ``kind``: env var and default from :class:`RepoType`.
 
@@ -121,6 +128,7 @@ def repo_option(kind: RepoType, *names: str, dest: str) -> Callable[[F], F]:
     return click.option(
         *names,
         dest,
+        callback=_non_empty_path,
         envvar=kind.env_var,
         default=str(kind.default_path),
         show_default=True,

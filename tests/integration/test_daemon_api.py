@@ -8,6 +8,7 @@ import os
 import signal
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,55 @@ def test_client_without_a_running_daemon_says_so(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "could not reach the API at http://127.0.0.1:1/rpc/v0" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_miner_auth_commands_use_miner_api_info(node: Daemon, tmp_path: Path) -> None:
+    # No miner daemon exists yet (issue #8); any pylotus API serves AuthNew, so point
+    # MINER_API_INFO at the node to run pylotus-miner's real code path end to end.
+    env = {"MINER_API_INFO": f"{node.token}:{node.api}"}
+    out = run_cli(
+        "pylotus-miner", "--miner-repo", str(tmp_path / "m"), "auth", "api-info", "--perm", "sign", env=env
+    )
+    assert out.returncode == 0, out.stderr
+    name, _, value = out.stdout.strip().partition("=")
+    assert name == "MINER_API_INFO"
+    token, _, maddr = value.partition(":")
+    assert maddr == node.api
+    assert node.call("AuthVerify", token).json()["result"] == ["read", "write", "sign"]
+    missing = run_cli(
+        "pylotus-miner",
+        "--miner-repo",
+        str(tmp_path / "m"),
+        "auth",
+        "create-token",
+        "--perm",
+        "read",
+        env={"MINER_API_INFO": ""},
+    )
+    assert missing.returncode == 1
+    assert "is the pylotus-miner running?" in missing.stderr
+
+
+def test_two_daemons_racing_on_a_fresh_repo(tmp_path: Path) -> None:
+    repo = tmp_path / "fresh"
+    daemons = [start_node(repo, tmp_path / f"d{i}.log") for i in range(2)]
+    try:
+        deadline = time.monotonic() + 20
+        while all(d.proc.poll() is None for d in daemons) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        losers = [d for d in daemons if d.proc.poll() is not None]
+        assert len(losers) == 1, "exactly one of two racing daemons must give up"
+        assert losers[0].proc.returncode == 1
+        log = losers[0].log.read_text()
+        assert f"repo at '{repo}' is locked by pid" in log, log
+        winner = next(d for d in daemons if d is not losers[0])
+        wait_for_api(winner)
+    finally:
+        for d in daemons:
+            d.stop()
+
+
+def test_empty_repo_path_is_refused(tmp_path: Path) -> None:
+    out = run_cli("pylotus", "--repo", "", "daemon", "--api", "0")
+    assert out.returncode == 2
+    assert "the repo path must not be empty" in out.stderr

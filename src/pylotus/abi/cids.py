@@ -84,8 +84,8 @@ def parse_cid(text: str) -> CID:
         cid = CID.decode(text)
     # The foreign boundary: multiformats and its `bases` dependency raise ValueError subclasses
     # (bad base, bad characters, bad version) and KeyError subclasses (unknown multibase, codec or
-    # multihash).
-    except (ValueError, KeyError) as exc:
+    # multihash); a bare multibase prefix ("b", "z") makes it index past the end (IndexError).
+    except (ValueError, KeyError, IndexError) as exc:
         reason = str(exc).strip("'\"").rstrip(".") or type(exc).__name__
         if reason[1:2].islower():  # "Empty string…" → "empty string…", but keep "CID versions…"
             reason = reason[:1].lower() + reason[1:]

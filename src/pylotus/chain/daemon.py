@@ -39,16 +39,12 @@ async def run_daemon(
         RepoLocked: another process has the repo.
         OSError: the API port cannot be bound.
     """
-    fs = FsRepo(repo_path, RepoType.FULL_NODE)
-    if not fs.exists():
-        log.info("initializing repo at %s", repo_path)
-        fs.init()
-    with fs.lock() as repo:
+    with FsRepo(repo_path, RepoType.FULL_NODE).open_or_init() as repo:
         auth = open_api_secret(repo)
         stop = trio.Event()
         rpc = RpcServer()
         rpc.register(COMMON_TABLE, CommonApi(auth, block_delay=DEFAULT_BLOCK_DELAY, shutdown=stop))
-        app = ApiApp(rpc, auth)
+        app = ApiApp(rpc, auth, closing=stop)
         log.warning("the devnet chain is not implemented yet (issue #7): serving the common API only")
         await run_api_until_stopped(repo, app, host, port, stop, task_status=task_status)
     log.info("daemon stopped")

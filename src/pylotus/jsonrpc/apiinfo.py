@@ -107,15 +107,17 @@ def resolve_api_info(kind: RepoType, repo_path: Path, *, env: Mapping[str, str] 
     environ = os.environ if env is None else env
     var = API_INFO_ENV[kind]
     value = environ.get(var)
+    env_state = "is not set"
     if value:
         try:
             return ApiInfo.parse(value)
         except ApiInfoError as exc:
             log.warning("ignoring %s: %s", var, exc)
+            env_state = f"is malformed ({exc})"
     maddr, token = read_api_info(repo_path)
     if maddr is None:
         raise ApiInfoError(
-            f"could not find the API: {var} is not set and repo at '{repo_path}' has no 'api' file; "
+            f"could not find the API: {var} {env_state} and repo at '{repo_path}' has no 'api' file; "
             f"is the {kind.program} running?"
         )
     if token is None:

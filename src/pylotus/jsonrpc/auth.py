@@ -52,8 +52,10 @@ class JwtAuth:
     """Signs and verifies Lotus API tokens with one HMAC secret."""
 
     def __init__(self, secret: bytes) -> None:
-        if len(secret) < 16:
-            raise RuntimeError("a JWT secret must be at least 16 bytes")
+        if not secret:
+            raise TokenInvalid(
+                f"the API secret '{JWT_KEY_NAME}' is empty; remove it from the keystore to make a new one"
+            )
         self._secret = bytes(secret)
 
     def new_token(self, perms: Sequence[str]) -> bytes:

@@ -261,25 +261,26 @@ class WsTransport:
         rid = next(self._ids)
         reply_send, reply_recv = trio.open_memory_channel[JsonValue](1)
         self._pending[rid] = (reply_send, is_channel)
+        answered = False
         try:
             try:
                 await conn.send(json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": rid}))
             except ConnectionClosed as exc:
                 raise ConnectionLost(f"connection to {self.url} lost while sending '{method}'") from exc
-            with trio.move_on_at(deadline) as scope:
+            with trio.move_on_at(deadline):
                 try:
                     resp = await reply_recv.receive()
+                    answered = True
                 except trio.EndOfChannel:
+                    answered = True  # nothing left to cancel: the connection is gone
                     raise ConnectionLost(f"connection to {self.url} lost during '{method}'") from None
-            if scope.cancelled_caught:
-                await self._cancel_remote(rid)
+            if not answered:
                 raise CallTimeout(f"no answer from {self.url} to '{method}' in time")
             return rid, resp
-        except trio.Cancelled:
-            await self._cancel_remote(rid)
-            raise
         finally:
             self._pending.pop(rid, None)
+            if not answered:  # timed out or cancelled by the caller: stop the call on the server
+                await self._cancel_remote(rid)
 
     async def _cancel_remote(self, rid: int) -> None:
         """Tell the server to stop a call we no longer wait for (go-jsonrpc ``xrpc.cancel``)."""

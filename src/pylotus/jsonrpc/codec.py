@@ -24,7 +24,7 @@ from typing import Generic, Protocol, TypeVar
 
 from multiformats import CID
 
-from ..abi import Address, InvalidAddress, JsonValue
+from ..abi import Address, InvalidAddress, InvalidCid, JsonValue, cid_from_json, cid_to_json
 from .errors import CodecError
 
 __all__ = [
@@ -90,8 +90,6 @@ class _Int:
     high: int
 
     def decode(self, value: JsonValue) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise _mismatch(value, self.name)
         if not self.low <= value <= self.high:
@@ -184,20 +182,18 @@ BIGINT: Codec[int] = _BigInt()
 
 @dataclass(frozen=True)
 class _Cid:
-    """``cid.Cid``: ``{"/": "<cid string>"}``."""
+    """``cid.Cid``: ``{"/": "<cid string>"}``, printed in base32 as Lotus does (abi's codec)."""
 
     name: str = "cid.Cid"
 
     def decode(self, value: JsonValue) -> CID:
-        if not isinstance(value, dict) or set(value) != {"/"} or not isinstance(value["/"], str):
-            raise CodecError(f'cid must be an object {{"/": "<cid>"}}, got {_type_name(value)}')
         try:
-            return CID.decode(value["/"])
-        except (ValueError, KeyError) as exc:
-            raise CodecError(f"invalid cid '{value['/'][:80]}': {exc}") from exc
+            return cid_from_json(value)
+        except InvalidCid as exc:
+            raise CodecError(str(exc)) from exc
 
     def encode(self, value: CID) -> JsonValue:
-        return {"/": str(value)}
+        return cid_to_json(value)
 
 
 CID_CODEC: Codec[CID] = _Cid()

@@ -133,7 +133,7 @@ class RpcServer:
     def parse(raw: bytes | str) -> _Request:
         """One request from wire bytes; raises :class:`_ProtocolError` as go-jsonrpc would."""
         try:
-            msg = json.loads(raw)
+            msg = json.loads(raw, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise _ProtocolError(CODE_PARSE_ERROR, f"unmarshaling request: {exc}") from exc
         if not isinstance(msg, dict):
@@ -202,6 +202,15 @@ class RpcServer:
             log.error("method failed with an unexpected error method=%s", name, exc_info=True)
             raise _MethodBug(f"internal error in '{name}': {type(exc).__name__}: {exc}") from exc
 
+    async def _call(self, spec: MethodSpec, fn: Handler, args: list[object], name: str) -> JsonValue:
+        """Run a non-channel method and encode its result; encoding bugs are reported like method bugs."""
+        value = await self._invoke(spec, fn, args, name)
+        try:
+            return encode_result(spec, value)
+        except Exception as exc:  # noqa: BLE001 - same reason as in _invoke
+            log.error("result of method=%s does not encode", name, exc_info=True)
+            raise _MethodBug(f"internal error in '{name}': result does not encode: {exc}") from exc
+
     # -- one request, one response (HTTP and websocket) -------------------------------------
 
     async def handle(self, raw: bytes | str, ctx: CallContext) -> tuple[int, dict[str, JsonValue] | None]:
@@ -211,20 +220,29 @@ class RpcServer:
             req = self.parse(raw)
             spec, fn, args = self._resolve(req, channels=False)
         except _ProtocolError as err:
-            rid = req.id if req is not None else None
-            return 500, _error_response(rid, err.code, err.message)
+            if req is None:
+                return 500, _error_response(None, err.code, err.message)
+            return 500, _maybe(req.id, _error_response(req.id, err.code, err.message))
         denied = self._check_perm(spec, ctx)
         if denied is not None:
             return 200, _maybe(req.id, _error_response(req.id, CODE_METHOD_ERROR, denied))
         try:
-            value = await self._invoke(spec, fn, args, req.method)
+            result = await self._call(spec, fn, args, req.method)
         except (PylotusError, _MethodBug) as exc:
             return 200, _maybe(req.id, _error_response(req.id, CODE_METHOD_ERROR, str(exc)))
-        return 200, _maybe(req.id, _result_response(req.id, encode_result(spec, value), spec))
+        return 200, _maybe(req.id, _result_response(req.id, result, spec))
 
 
 class _MethodBug(Exception):
-    pass
+    """A method or its result encoding failed with a non-Pylotus exception (already logged)."""
+
+
+class _ClientGone(Exception):
+    """The HTTP client disconnected before its body was complete."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")  # Go's words
 
 
 def _maybe(req_id: object, response: dict[str, JsonValue]) -> dict[str, JsonValue] | None:
@@ -271,6 +289,10 @@ class _WsSession:
         async with self._send_lock:
             await self._send_raw({"type": "websocket.send", "text": _dumps(obj)})
 
+    async def close(self, code: int) -> None:
+        async with self._send_lock:
+            await self._send_raw({"type": "websocket.close", "code": code})
+
     async def on_message(self, raw: bytes | str, nursery: trio.Nursery) -> None:
         """Handle one frame: dispatch a call in its own task, or act on ``xrpc.cancel``."""
         try:
@@ -311,12 +333,13 @@ class _WsSession:
             await self._reply(req, _error_response(req.id, CODE_METHOD_ERROR, denied))
             return
         try:
+            if not spec.channel:
+                result = await self._rpc._call(spec, fn, args, req.method)
+                await self._reply(req, _result_response(req.id, result, spec))
+                return
             value = await self._rpc._invoke(spec, fn, args, req.method)
         except (PylotusError, _MethodBug) as exc:
             await self._reply(req, _error_response(req.id, CODE_METHOD_ERROR, str(exc)))
-            return
-        if not spec.channel:
-            await self._reply(req, _result_response(req.id, encode_result(spec, value), spec))
             return
         await self._pump_channel(req, spec, cast(AsyncIterator[object], value))
 
@@ -328,6 +351,9 @@ class _WsSession:
             async for item in values:
                 wire = spec.result.encode(item) if spec.result is not None else None
                 await self.send({"jsonrpc": "2.0", "method": "xrpc.ch.val", "params": [chid, wire]})
+        except Exception:  # noqa: BLE001 - the channel ends; the connection lives on
+            # Lotus closes a channel whose producer fails; the other calls on this socket go on.
+            log.error("channel failed method=%s chid=%d", req.method, chid, exc_info=True)
         finally:
             aclose = getattr(values, "aclose", None)
             if aclose is not None:
@@ -359,6 +385,8 @@ class ApiApp:
         routes: extra ASGI apps by path prefix (``"/remote"``); they find the caller's
             :class:`CallContext` in ``scope["pylotus.call"]`` and check permissions themselves.
         max_request_size: largest HTTP body or websocket message accepted, in bytes.
+        closing: when set, open websockets are closed with code 1001 ("going away") so that
+            clients reconnect elsewhere at once instead of waiting out the graceful timeout.
     """
 
     def __init__(
@@ -369,8 +397,10 @@ class ApiApp:
         routes: Mapping[str, AsgiApp] | None = None,
         max_request_size: int = MAX_REQUEST_SIZE,
         rpc_path: str = "/rpc/v0",
+        closing: trio.Event | None = None,
     ) -> None:
         self.rpc = rpc
+        self.closing = closing
         self.verifier = verifier
         self.routes = dict(routes or {})
         self.max_request_size = max_request_size
@@ -398,6 +428,13 @@ class ApiApp:
                 await app(scope, receive, send)
                 return
         await _plain_response(scope, send, 404, f"404 page not found: {path}\n")
+
+    async def _close_on_shutdown(self, session: _WsSession, scope: trio.CancelScope) -> None:
+        assert self.closing is not None
+        await self.closing.wait()
+        with trio.move_on_after(1.0):
+            await session.close(1001)
+        scope.cancel()
 
     async def _authenticate(self, scope: Scope) -> CallContext | None:
         """The caller's permissions, or ``None`` if a presented token is malformed or invalid."""
@@ -434,7 +471,10 @@ class ApiApp:
         if scope.get("method") != "POST":
             await _plain_response(scope, send, 405, "405 method not allowed: use POST or a websocket\n")
             return
-        body = await _read_body(scope, receive, self.max_request_size)
+        try:
+            body = await _read_body(scope, receive, self.max_request_size)
+        except _ClientGone:
+            return  # a body cut short is not a request; nobody is there to answer
         if body is None:
             response: dict[str, JsonValue] | None = _error_response(
                 None, CODE_PARSE_ERROR, f"request bigger than maximum {self.max_request_size} allowed"
@@ -467,6 +507,8 @@ class ApiApp:
         session = _WsSession(self.rpc, ctx, send)
         log.debug("websocket connected remote=%s", ctx.remote)
         async with trio.open_nursery() as nursery:
+            if self.closing is not None:
+                nursery.start_soon(self._close_on_shutdown, session, nursery.cancel_scope)
             while True:
                 msg = await receive()
                 if msg.get("type") == "websocket.disconnect":
@@ -502,7 +544,7 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None
     while True:
         msg = await receive()
         if msg["type"] == "http.disconnect":
-            return b"".join(chunks)
+            raise _ClientGone
         chunk = bytes(msg.get("body", b""))
         size += len(chunk)
         if size > limit:

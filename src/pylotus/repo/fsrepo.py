@@ -108,6 +108,28 @@ class FsRepo:
             raise RepoNotInitialized(self.path, self.kind.init_hint)
         return LockedRepo(self.path, self.kind, acquire_repo_lock(self.path, self.kind.program))
 
+    def open_or_init(self) -> LockedRepo:
+        """Lock the repo, creating it first if it does not exist (``pylotus daemon``'s first start).
+
+        The lock is taken *before* the existence check, so two processes starting on a fresh
+        path cannot both initialise it: the loser gets :class:`RepoLocked`, not a half-made
+        repo or a confusing "file exists".
+
+        Raises:
+            RepoLocked: another holder has it.
+            RepoError: the directory or its files cannot be created.
+        """
+        with os_errors("create directory", self.path):
+            self.path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        repo_lock = acquire_repo_lock(self.path, self.kind.program)
+        try:
+            if not self.exists():
+                self.init()
+        except BaseException:
+            repo_lock.release()
+            raise
+        return LockedRepo(self.path, self.kind, repo_lock)
+
 
 @final
 class LockedRepo:

@@ -47,6 +47,8 @@ TEST_TABLE = make_table(
     MethodSpec("Bug", "read", (), STRING),
     MethodSpec("Sleep", "read", (INT64,), STRING),
     MethodSpec("Ticks", "read", (INT64,), INT64, channel=True),
+    MethodSpec("BadTicks", "read", (), INT64, channel=True),
+    MethodSpec("BadResult", "read", (), INT64),
 )
 
 
@@ -82,6 +84,16 @@ class EchoApi:
             self.sleeps_cancelled += 1
             raise
         return "slept"
+
+    async def bad_ticks(self) -> AsyncIterator[int]:
+        async def gen() -> AsyncIterator[int]:
+            yield 1
+            raise ValueError("producer died")
+
+        return gen()
+
+    async def bad_result(self) -> int:
+        return "not an int"  # type: ignore[return-value]  # the encoder must catch it
 
     async def ticks(self, n: int) -> AsyncIterator[int]:
         async def gen() -> AsyncIterator[int]:
@@ -415,3 +427,76 @@ async def test_rpc_error_classes() -> None:
     assert isinstance(RpcError.from_wire(1, "x"), MethodError)
     assert not isinstance(RpcError.from_wire(-32601, "x"), MethodError)
     assert issubclass(EchoClient, RpcClient)
+
+
+async def test_protocol_errors_of_notifications_get_no_response(server: Server) -> None:
+    for body in [req("NoSuchMethod", id=None), req("Add", 1, id=None), req("Add", "x", 1, id=None)]:
+        resp = await post(server, body, server.token("write"))
+        assert resp.status_code == 500
+        assert resp.content == b""
+
+
+async def test_nan_is_not_json(server: Server) -> None:
+    resp = await post(server, None, raw=b'{"jsonrpc":"2.0","method":"Filecoin.Add","params":[NaN,1],"id":1}')
+    assert resp.status_code == 500
+    assert resp.json()["error"]["code"] == -32700
+
+
+async def test_result_that_does_not_encode_is_a_method_error(server: Server) -> None:
+    resp = await post(server, req("BadResult"))
+    assert resp.status_code == 200
+    assert "result does not encode" in resp.json()["error"]["message"]
+
+
+async def test_failing_channel_closes_only_itself(server: Server) -> None:
+    async with open_ws_client(server.info_with("read"), EchoClient) as client:
+        with trio.fail_after(5):
+            async with client.subscribe("BadTicks") as values:
+                assert [v async for v in values] == [1]
+            assert await client.call("Echo", "connection alive") == "connection alive"
+            assert client.transport.connections == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("granted", [["read"], ["write"], ["sign"], ["admin"]])
+async def test_websocket_checks_permissions_per_call(server: Server, granted: list[str]) -> None:
+    async with open_ws_client(server.info_with(*granted), EchoClient) as client:
+        calls = {
+            "read": ("Echo", "x"),
+            "write": ("Add", 1, 2),
+            "sign": ("SignBytes", b"ab"),
+            "admin": ("AdminOnly",),
+        }
+        for perm, (name, *args) in calls.items():
+            if perm in granted:
+                await client.call(name, *args)
+            else:
+                with pytest.raises(
+                    MethodError, match=f"missing permission to invoke '{name}' \\(need '{perm}'\\)"
+                ):
+                    await client.call(name, *args)
+
+
+async def test_websocket_token_in_query_string(server: Server) -> None:
+    from websockets.trio.client import connect
+
+    url = server.url.replace("http://", "ws://") + "?token=" + server.token("admin")
+    async with connect(url) as ws:
+        await ws.send(json.dumps(req("AdminOnly", id=7)))
+        assert json.loads(await ws.recv()) == {"jsonrpc": "2.0", "id": 7}
+    assert server.api.admin_calls == 1
+
+
+async def test_websockets_are_closed_going_away_on_shutdown(nursery: trio.Nursery) -> None:
+    stop = trio.Event()
+    rpc = RpcServer()
+    rpc.register(COMMON_TABLE, CommonApi(AUTH, block_delay=4, shutdown=stop))
+    app = ApiApp(rpc, AUTH, closing=stop)
+    host, port = await nursery.start(serve_api, app, "127.0.0.1", 0)
+    from websockets.exceptions import ConnectionClosed
+    from websockets.trio.client import connect
+
+    async with connect(f"ws://{host}:{port}/rpc/v0") as ws:
+        stop.set()
+        with trio.fail_after(2), pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
