@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: start what exists of the devnet and show it working; say what is still missing.
 #
-# Today that is the full node's process (repo, lock, JWT auth, the JSON-RPC API); the devnet
+# Today that is the full node's process (repo, lock, JWT auth, the JSON-RPC API) and CommP; the devnet
 # chain, the genesis miner, the seal worker and pledging arrive with issues #7, #8, #6 and #9.
 set -euo pipefail
 
@@ -28,6 +28,10 @@ echo "    API at $(cat "$PYLOTUS_PATH/api")"
 
 echo "==> pylotus auth api-info --perm write"
 pylotus auth api-info --perm write
+
+echo "==> pylotus client commP of 1 MiB of random data"
+head -c 1048576 /dev/urandom >"$home/payload"
+pylotus client commP "$home/payload"
 
 echo "==> a second daemon on the same repo is refused"
 pylotus daemon --api 0 || true

@@ -21,6 +21,7 @@ from ..cli_group import (
 )
 from ..jsonrpc.auth_cli import auth_group
 from ..repo import RepoType
+from .client_cli import client_group
 from .daemon import DEFAULT_API_PORT, run_daemon
 
 __all__ = ["cli", "main"]
@@ -56,6 +57,7 @@ def daemon(cli_ctx: CliContext, api_port: int) -> None:
 
 
 cli.add_command(auth_group)
+cli.add_command(client_group)
 
 for _name, _help in [
     ("wallet", "Manage wallet"),
@@ -63,9 +65,8 @@ for _name, _help in [
     ("chain", "Interact with filecoin blockchain"),
     ("state", "Interact with and query filecoin chain state"),
     ("mpool", "Manage message pool"),
-    ("client", "Make deals, store data, retrieve data"),
 ]:
-    stub_command(cli, _name, issue=7 if _name != "client" else 3, help=_help)
+    stub_command(cli, _name, issue=7, help=_help)
 stub_command(cli, "devnet", issue=9, help="Run a local devnet: node, genesis miner and seal worker")
 
 
