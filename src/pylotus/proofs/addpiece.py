@@ -31,6 +31,7 @@ from .alignment import get_piece_alignment, sum_piece_bytes_with_alignment
 from .commd import PieceInfo
 from .commp import CommPHasher
 from .errors import PieceDoesNotFit, ShortRead
+from .fr32_stream import read_full
 from .zerocomm import zero_piece_commitment
 
 __all__ = ["add_piece"]
@@ -100,7 +101,7 @@ def _write_padded(f: BinaryIO, offset: int, piece: UnpaddedPieceSize, source: Bi
     remaining = int(piece)
     while remaining:
         # Blocks are whole chunks (the piece is 127·2^k, the block 127·8192), so each pads alone.
-        block = _read_full(source, min(_READ_BLOCK, remaining))
+        block = read_full(source, min(_READ_BLOCK, remaining))
         if len(block) < min(_READ_BLOCK, remaining):
             raise ShortRead(
                 f"piece source ended after '{int(piece) - remaining + len(block)}' of '{int(piece)}' "
@@ -110,18 +111,6 @@ def _write_padded(f: BinaryIO, offset: int, piece: UnpaddedPieceSize, source: Bi
         hasher.write(block)
         remaining -= len(block)
     return hasher.digest().commitment
-
-
-def _read_full(source: BinaryIO, size: int) -> bytes:
-    """Read ``size`` bytes, fewer only at EOF (pipes and sockets may return short reads)."""
-    parts = []
-    while size:
-        part = source.read(size)
-        if not part:
-            break
-        parts.append(part)
-        size -= len(part)
-    return b"".join(parts)
 
 
 def _write_zeros(f: BinaryIO, start: int, end: int) -> None:

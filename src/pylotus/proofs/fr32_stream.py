@@ -21,7 +21,7 @@ from typing import BinaryIO, Final
 from . import fr32
 from .errors import InvalidFr32Length
 
-__all__ = ["Fr32PadReader", "Fr32PadWriter", "Fr32UnpadReader", "Fr32UnpadWriter"]
+__all__ = ["Fr32PadReader", "Fr32PadWriter", "Fr32UnpadReader", "Fr32UnpadWriter", "read_full"]
 
 _BLOCK_CHUNKS: Final = 8192  # ~1 MiB per block
 
@@ -54,7 +54,7 @@ class _Fr32Reader(io.RawIOBase):
         return n
 
     def _next_block(self) -> bytes:
-        data = _read_full(self._source, self._block)
+        data = read_full(self._source, self._block)
         if len(data) % self._in_chunk:
             raise InvalidFr32Length(
                 f"{self._what} ended '{len(data) % self._in_chunk}' bytes into a "
@@ -63,7 +63,7 @@ class _Fr32Reader(io.RawIOBase):
         return self._transform(data) if data else b""
 
 
-def _read_full(source: BinaryIO, size: int) -> bytes:
+def read_full(source: BinaryIO, size: int) -> bytes:
     """Read ``size`` bytes, fewer only at EOF (raw streams may return short reads)."""
     parts = []
     while size:
