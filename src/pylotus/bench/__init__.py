@@ -3,7 +3,7 @@
 Each benchmark prints its figure and a ratio against the machine's own limit (for example
 hashing throughput against ``openssl speed sha256`` on the same machine), never a pass/fail;
 the benchmarks themselves arrive with the issues that build what they measure.  Each lives in a
-module of this package named after what it measures (``commp``); this module holds the group.
+module of this package named after what it measures (``commp``, ``sealing``); this module holds the group.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import click
 from .. import __version__
 from ..cli_group import PylotusGroup, log_level_option, stub_command
 from .commp import commp_command
+from .sealing import sealing_command
 
 __all__ = ["cli", "main"]
 
@@ -25,7 +26,7 @@ def cli() -> None:
 
 
 cli.add_command(commp_command)
-stub_command(cli, "sealing", issue=4, help="Seal a sector and time each phase")
+cli.add_command(sealing_command)
 stub_command(cli, "sched", issue=6, help="Scheduler throughput with simulated workers")
 
 
