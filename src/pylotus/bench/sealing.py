@@ -5,9 +5,10 @@ simple`` (whose 2KiB example, ticket = 32 zero bytes, gives the CommR of referen
 Phases: AddPiece, PreCommit1, PreCommit2, Commit1, Commit2, Verify, then (unless skipped) Unseal
 with a byte-for-byte check, and Window and Winning PoSt with their verification.
 
-Each phase runs in a fresh worker process, so the peak RSS printed is that phase's own (the
-process's, plus its largest child for phases that spread over processes); the seconds exclude
-process start.  The machine's limit is given for the one phase it is well defined for: labelling is
+Each phase runs in a fresh worker process; the seconds exclude process start, and the peak RSS
+printed is the most memory the phase held at once across its process and the worker processes it
+spread over (sampled from /proc every 20 ms, see :class:`_RssSampler`).  The machine's limit is
+given for the one phase it is well defined for: labelling is
 ``nodes × layers`` SHA-256 of 1248 bytes each, so ``openssl speed sha256`` bounds PreCommit1 from below;
 the ratio printed is that bound over the measured time.
 """
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import resource
+import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -70,6 +73,7 @@ from ..proofs import (
 __all__ = ["sealing_command"]
 
 _LABEL_BYTES: Final = 64 + 37 * 32
+_PAGE: Final = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -81,17 +85,69 @@ class Phase:
     peak_rss: int
 
 
-def _peak_rss() -> int:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) * 1024  # Linux reports KiB
+def _descendant_rss(root: int) -> int:
+    """Resident bytes of every process descended from ``root`` (read from /proc; 0 where it is absent)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat[stat.rindex(b")") + 2 :].split()[1])
+    family, frontier = set(), {root}
+    while frontier:
+        family |= frontier
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - family
+    total = 0
+    for pid in family - {root}:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                total += int(f.read().split()[1]) * _PAGE
+        except OSError:
+            continue
+    return total
 
 
-def _timed(function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float, int]:
-    """Run in a worker process: the result, the seconds it took and the process's peak RSS."""
+class _RssSampler:
+    """Samples the summed RSS of this process's descendants every 20 ms while a phase runs.
+
+    Phases run in a child process and may spread over worker processes that are children of the
+    fork server, not of the phase: ``getrusage`` sees neither, so the sum is read from /proc.  The
+    figure reported is the peak of that sum minus its value just before the phase (the idle fork
+    server), i.e. the resident memory of the phase's process and its workers at their highest.
+    """
+
+    def __init__(self) -> None:
+        self.baseline = _descendant_rss(os.getpid())
+        self.peak = self.baseline
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _descendant_rss(os.getpid()))
+
+    def __enter__(self) -> _RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def used(self) -> int:
+        return self.peak - self.baseline
+
+
+def _timed(function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Run in a worker process: the result and the seconds it took."""
     start = time.perf_counter()
     result = function(*args, **kwargs)
-    return result, time.perf_counter() - start, _peak_rss()
+    return result, time.perf_counter() - start
 
 
 class _Runner:
@@ -103,13 +159,13 @@ class _Runner:
         )
         self.context = context
         self.phases: list[Phase] = []
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            pool.submit(int).result()  # starts the fork server, so no phase is charged for it
 
     def run(self, name: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=1, mp_context=self.context) as pool:
-            result, seconds, peak = pool.submit(_timed, function, *args, **kwargs).result()
-        self.phases.append(Phase(name, seconds, peak))
+        with _RssSampler() as sampler, ProcessPoolExecutor(max_workers=1, mp_context=self.context) as pool:
+            result, seconds = pool.submit(_timed, function, *args, **kwargs).result()
+        self.phases.append(Phase(name, seconds, sampler.used))
         return result
 
 

@@ -23,7 +23,7 @@ from multiformats import CID
 from pylotus.abi import AbiError, RegisteredSealProof, cid_to_commd, cid_to_commr, commd_to_cid
 
 from .commd import PieceInfo, compute_comm_d
-from .errors import InvalidProof, InvalidSealInput, SectorDataError, holds
+from .errors import InvalidProof, InvalidSealInput, SectorDataError, UnsupportedProof, holds
 from .graph import StackedGraph
 from .merkle import NODE, MerklePath, TreeLayout, file_reader, read_compound_path, read_path
 from .params import BASE_ARITY, SdrParams, prover_id, replica_id, sdr_params
@@ -37,10 +37,12 @@ from .porep import (
 from .porep_codec import Commit1Out, decode_seal_proof, encode_seal_proof
 from .poseidon import poseidon_hash_nodes
 from .sector_files import (
+    T_AUX,
     TREE_D,
     SectorCids,
     SectorPaths,
     layer_file,
+    read_json,
     read_p_aux,
     tree_c_file,
     tree_r_last_file,
@@ -129,7 +131,15 @@ def seal_commit1(
         raise InvalidSealInput(
             f"sealed CID '{cids.sealed}' is not the CommR of the replica in '{paths.cache}'"
         )
+    if len(seed) != 32:
+        raise InvalidSealInput(f"interactive seed must be '32' bytes, got '{len(seed)}'")
     rid = replica_id(prover_id(miner_id), sector_number, ticket, comm_d, params.porep_id)
+    record = read_json(paths.cache / T_AUX) or {}
+    if record.get("replica_id") not in (None, rid.hex()):
+        raise InvalidSealInput(
+            f"sector '{sector_number}' of miner '{miner_id}' was sealed with another ticket (or id): "
+            "its replica id differs"
+        )
     graph = StackedGraph.for_params(params)
     with ExitStack() as stack:
         trees = _OpenTrees(params, paths.cache, stack)
@@ -185,7 +195,7 @@ def check_seal(info: SealVerifyInfo) -> None:
         InvalidProof: why it does not (the CIDs, the bytes, or the first failed check).
     """
     try:
-        params = sdr_params(info.seal_proof)
+        params = sdr_params(RegisteredSealProof(info.seal_proof))
         comm_d = cid_to_commd(info.unsealed_cid)
         comm_r = cid_to_commr(info.sealed_cid)
         if len(info.randomness) != 32:
@@ -193,8 +203,10 @@ def check_seal(info: SealVerifyInfo) -> None:
         rid = replica_id(
             prover_id(info.miner_id), info.sector_number, info.randomness, comm_d, params.porep_id
         )
-    except (AbiError, InvalidSealInput) as exc:
+    except (AbiError, InvalidSealInput, UnsupportedProof) as exc:
         raise InvalidProof(str(exc)) from None
+    except ValueError:
+        raise InvalidProof(f"unknown seal proof type '{info.seal_proof}'") from None
     proof = decode_seal_proof(params.proof, info.proof, rid, info.interactive_randomness)
     check_vanilla_seal(params, rid, info.interactive_randomness, comm_d, comm_r, proof)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from contextlib import ExitStack
 from pathlib import Path
 
-__all__ = ["fsync_dir", "move_into_place", "write_atomically"]
+__all__ = ["fsync_dir", "move_into_place", "open_fd", "pwrite_all", "write_atomically", "write_synced"]
 
 
 def fsync_dir(directory: Path) -> None:
@@ -54,3 +55,27 @@ def move_into_place(src: Path, dst: Path) -> None:
         os.replace(tmp, dst)
         src.unlink()
     fsync_dir(dst.parent)
+
+
+def write_synced(path: Path, data: bytes | bytearray) -> None:
+    """Write ``data`` to ``path`` (replacing it in place) and sync it; for files a later step checks."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def pwrite_all(fd: int, data: bytes | bytearray | memoryview, offset: int) -> None:
+    """``os.pwrite`` until every byte of ``data`` is at ``offset`` (pwrite may write less)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
+
+
+def open_fd(stack: ExitStack, path: Path, flags: int = os.O_RDONLY) -> int:
+    """``os.open`` whose descriptor ``stack`` closes."""
+    fd = os.open(path, flags)
+    stack.callback(os.close, fd)
+    return fd

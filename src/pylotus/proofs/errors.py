@@ -17,7 +17,8 @@ httpx-style::
         ├── InvalidSealInput        a sealing call whose inputs disagree (ticket, CommD, PC1 output…)
         ├── SectorDataError         sector files missing, short or inconsistent with their commitments
         ├── ParentCacheError        a parent cache that cannot be written or read
-        └── InvalidProof            proof bytes that do not verify; the message says which check failed
+        ├── InvalidProof            proof bytes that do not verify; the message says which check failed
+        └── KernelProcessDied       a worker process of a parallel kernel died (Temporary: run it again)
 
 Messages follow STYLE.md: one line, lower case, values quoted, what to do when there is something.
 """
@@ -28,7 +29,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from pylotus.errors import PylotusError
+from pylotus.errors import PylotusError, Temporary
 
 _Info = TypeVar("_Info")
 
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidPieces",
     "InvalidProof",
     "InvalidSealInput",
+    "KernelProcessDied",
     "ParentCacheError",
     "PayloadTooLarge",
     "PayloadTooSmall",
@@ -100,6 +102,10 @@ class ParentCacheError(ProofsError):
 
 class InvalidProof(ProofsError):
     """A proof that fails verification; the message names the check (challenge, path, label, encoding)."""
+
+
+class KernelProcessDied(ProofsError, Temporary):
+    """A worker process of a parallel kernel died (killed, out of memory); nothing was committed."""
 
 
 def holds(check: Callable[[_Info], None], info: _Info, what: str, log: logging.Logger) -> bool:

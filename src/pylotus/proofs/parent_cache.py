@@ -47,7 +47,7 @@ from typing import Final, final
 import numpy as np
 import numpy.typing as npt
 
-from .durable import fsync_dir
+from .durable import fsync_dir, pwrite_all
 from .errors import ParentCacheError
 from .graph import DEGREE, StackedGraph
 from .params import BASE_DEGREE, EXP_DEGREE, ApiVersion
@@ -388,15 +388,8 @@ def _write_rows(tmp_path: str, nodes: int, porep_id: bytes, api_version: str, st
 def _write_range(graph: StackedGraph, fd: int, start: int, stop: int) -> None:
     offset = start * ROW_BYTES
     for piece in graph.iter_parents_bytes(start, stop):
-        _pwrite_all(fd, piece, offset)
+        pwrite_all(fd, piece, offset)
         offset += len(piece)
-
-
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view, offset = view[written:], offset + written
 
 
 def _task_nodes(nodes: int, workers: int) -> int:

@@ -15,8 +15,11 @@ its two subtrees into the two preallocated tree files, at the offsets of the on-
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
+from .durable import open_fd, pwrite_all
 from .encoding import check_fr32_nodes, encode_nodes
 from .merkle import NODE, TreeLayout
 from .poseidon import hash_columns, hash_groups
@@ -52,14 +55,6 @@ def _pread_exact(path: str, length: int, offset: int) -> bytes:
     return data
 
 
-def _pwrite_all(fd: int, data: bytes | bytearray, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view = view[written:]
-        offset += written
-
-
 def write_subtree(
     fd: int, layout: TreeLayout, start: int, nodes: bytes | bytearray, height: int = 0
 ) -> bytes:
@@ -70,7 +65,7 @@ def write_subtree(
     level: bytes | bytearray = nodes
     position = start
     while True:
-        _pwrite_all(fd, level, layout.level_offset(height) + position * NODE)
+        pwrite_all(fd, level, layout.level_offset(height) + position * NODE)
         if len(level) == NODE:
             return bytes(level)
         level = hash_groups(layout.arity, level)
@@ -88,14 +83,10 @@ def run_chunk(chunk: Pc2Chunk) -> tuple[bytes, bytes]:
     replica = encode_nodes(data, layers[-1])
     columns = hash_columns(layers)
     layout = TreeLayout(chunk.base_leaves, ARITY)
-    fd_replica = os.open(chunk.replica_path, os.O_WRONLY)
-    fd_c = os.open(chunk.tree_c_path, os.O_WRONLY)
-    fd_r = os.open(chunk.tree_r_path, os.O_WRONLY)
-    try:
-        _pwrite_all(fd_replica, replica, offset)
+    with ExitStack() as stack:
+        pwrite_all(open_fd(stack, Path(chunk.replica_path), os.O_WRONLY), replica, offset)
+        fd_c = open_fd(stack, Path(chunk.tree_c_path), os.O_WRONLY)
         c_root = write_subtree(fd_c, layout, chunk.start_in_base, columns)
+        fd_r = open_fd(stack, Path(chunk.tree_r_path), os.O_WRONLY)
         r_root = write_subtree(fd_r, layout, chunk.start_in_base, replica)
-    finally:
-        for fd in (fd_replica, fd_c, fd_r):
-            os.close(fd)
     return c_root, r_root

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .encoding import encode_nodes
 from .errors import InvalidFieldElement, InvalidProof
+from .field import FR_MODULUS
 from .graph import StackedGraph
 from .labels import label_for_node
 from .merkle import ArityHash, MerklePath, binary_hash_group, path_root
@@ -169,7 +170,9 @@ def check_vanilla_seal(
     tree_d_arities = [2] * (params.nodes.bit_length() - 1)
     arities = tree_arities(params)
     for i, challenge in enumerate(proof.challenges):
-        where = f"challenge {i} (node {challenge.node})"
+        where = f"challenge '{i}' (node '{challenge.node}')"
+        if int.from_bytes(challenge.data_leaf, "little") >= FR_MODULUS:
+            raise InvalidProof(f"{where}: data leaf is not a field element (rust refuses it)")
         _check_shape(f"{where} tree_d", challenge.tree_d_path, tree_d_arities)
         _root(
             f"{where} tree_d",

@@ -33,7 +33,7 @@ import json
 import struct
 from typing import Any, Final
 
-from pylotus.abi import RegisteredSealProof
+from pylotus.abi import AbiError, RegisteredSealProof
 
 from .encoding import encode_nodes
 from .errors import InvalidProof
@@ -181,7 +181,7 @@ class Commit1Out:
             )
         except InvalidProof:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, AbiError) as exc:
             raise InvalidProof(f"Commit1 output is malformed: {exc!r}") from None
 
 

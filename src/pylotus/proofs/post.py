@@ -16,8 +16,8 @@ across sectors (``sector_index·count + n``); Window ``V1_1`` (rust 1.2.0) resta
 
 Proof bytes, *pylotus vanilla PoSt proof v1* (one blob for all challenged sectors, integers big endian)::
 
-    "PLVP"  u8 version=1  u8 PoSt proof id  u16 sector count
-    per sector, in the order of the challenged sector list:
+    "PLVP"  u8 version=1  u8 PoSt proof id  u32 sector count
+    per sector, in sector-number order (each sector once, as rust's ``BTreeMap`` of replicas):
         comm_c[32]  comm_r_last[32]
         per challenge: leaf[32]  siblings S × 32   (S = 7 per tree level, as in the seal proof)
 """
@@ -26,21 +26,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import struct
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from multiformats import CID
 
-from pylotus.abi import AbiError, RegisteredPoStProof, RegisteredSealProof, cid_to_commr
+from pylotus.abi import (
+    AbiError,
+    RegisteredPoStProof,
+    RegisteredSealProof,
+    cid_to_commr,
+    seal_proof_type_from_sector_size,
+)
 
-from .errors import InvalidFieldElement, InvalidProof, ProofsError, SectorDataError, holds
+from .durable import open_fd
+from .errors import InvalidFieldElement, InvalidProof, InvalidSealInput, ProofsError, SectorDataError, holds
 from .merkle import NODE, MerklePath, TreeLayout, file_reader, path_root, read_compound_path
-from .params import BASE_ARITY, ApiVersion, prover_id, sdr_params
+from .params import BASE_ARITY, ApiVersion, SdrParams, prover_id, sdr_params
 from .porep import poseidon_group, tree_arities
 from .poseidon import poseidon_hash_nodes
 from .sector_files import read_p_aux, tree_r_last_file
@@ -69,7 +75,7 @@ WINNING_POST_SECTOR_COUNT: Final = 1
 WINDOW_POST_CHALLENGE_COUNT: Final = 10
 MAGIC: Final = b"PLVP"
 VERSION: Final = 1
-_HEADER = struct.Struct(">4sBBH")
+_HEADER = struct.Struct(">4sBBI")
 
 
 @dataclass(frozen=True)
@@ -118,10 +124,15 @@ class WindowPoStVerifyInfo:
     prover: int
 
 
-def _mask(randomness: bytes) -> bytes:
+def _mask(randomness: bytes, error: type[ProofsError]) -> bytes:
     if len(randomness) != 32:
-        raise InvalidProof(f"PoSt randomness must be '32' bytes, got '{len(randomness)}'")
+        raise error(f"PoSt randomness must be '32' bytes, got '{len(randomness)}'")
     return randomness[:31] + bytes((randomness[31] & 0x3F,))
+
+
+def _post_params(post_proof: RegisteredPoStProof) -> SdrParams:
+    """Tree shape and node count for a PoSt: they depend on the sector size only (any seal family)."""
+    return sdr_params(seal_proof_type_from_sector_size(int(post_proof.sector_size)))
 
 
 def generate_winning_post_sector_challenge(
@@ -130,10 +141,15 @@ def generate_winning_post_sector_challenge(
     """Indices into the eligible sector list that winning PoSt must prove (one sector).
 
     ``u64_le(SHA256(prover_id ‖ randomness ‖ u64_le(n))[:8]) mod eligible`` (reference/proofs.md §5.2).
+
+    Raises:
+        InvalidSealInput: not a winning PoSt type, no eligible sector, or randomness not 32 bytes.
     """
+    if not post_proof.is_winning:
+        raise InvalidSealInput(f"'{post_proof.lotus_name}' is not a winning PoSt proof")
     if eligible_sectors <= 0:
-        raise InvalidProof("winning PoSt needs at least one eligible sector")
-    rand = _mask(randomness)
+        raise InvalidSealInput("winning PoSt needs at least one eligible sector")
+    rand = _mask(randomness, InvalidSealInput)
     prover = prover_id(miner_id)
     return [
         int.from_bytes(hashlib.sha256(prover + rand + n.to_bytes(8, "little")).digest()[:8], "little")
@@ -154,18 +170,46 @@ def _leaf_challenges(
     return leaves
 
 
-def _check_post_type(post_proof: RegisteredPoStProof, seal_proof: RegisteredSealProof) -> None:
-    if int(post_proof.sector_size) != int(seal_proof.sector_size):
-        raise InvalidProof(
-            f"PoSt proof '{post_proof.lotus_name}' does not cover '{seal_proof.lotus_name}' sectors"
-        )
+_S = TypeVar("_S", SectorInfo, PrivateSectorInfo)
+
+
+def _number(sector: SectorInfo | PrivateSectorInfo) -> int:
+    return sector.sector_number if isinstance(sector, SectorInfo) else sector.info.sector_number
+
+
+def _proving_set(
+    post_proof: RegisteredPoStProof, sectors: Sequence[_S], error: type[ProofsError]
+) -> list[_S]:
+    """The sectors in proving order: by sector number, each once (rust keys them in a ``BTreeMap``).
+
+    Raises:
+        ``error``: a sector of another size, a sector number out of range, no sector at all, or
+            (winning PoSt) more than one distinct sector.
+    """
+    by_number: dict[int, _S] = {}
+    for sector in sectors:
+        number = _number(sector)
+        seal_proof = sector.seal_proof if isinstance(sector, SectorInfo) else sector.info.seal_proof
+        if int(post_proof.sector_size) != int(RegisteredSealProof(seal_proof).sector_size):
+            raise error(
+                f"PoSt proof '{post_proof.lotus_name}' does not cover "
+                f"'{seal_proof.lotus_name}' sector '{number}'"
+            )
+        if not 0 <= number < 2**63:
+            raise error(f"sector number '{number}' is out of range 0..2^63-1")
+        by_number.setdefault(number, sector)
+    if not by_number:
+        raise error("a PoSt needs at least one sector")
+    if post_proof.is_winning and len(by_number) != WINNING_POST_SECTOR_COUNT:
+        raise error(f"winning PoSt proves exactly '1' sector, got '{len(by_number)}'")
+    return [by_number[number] for number in sorted(by_number)]
 
 
 def _sector_proof(
     post_proof: RegisteredPoStProof, rand: bytes, sector: PrivateSectorInfo, sector_index: int, count: int
 ) -> bytes:
     """comm_c, comm_r_last and the challenged leaves with paths; checked before it is returned."""
-    params = sdr_params(sector.info.seal_proof)
+    params = _post_params(post_proof)
     comm_c, comm_r_last = read_p_aux(sector.cache_dir)
     if poseidon_hash_nodes([comm_c, comm_r_last]) != cid_to_commr(sector.info.sealed_cid):
         raise SectorDataError(f"p_aux in '{sector.cache_dir}' does not give the sector's sealed CID")
@@ -174,10 +218,10 @@ def _sector_proof(
     leaves = _leaf_challenges(post_proof, rand, sector.info.sector_number, sector_index, count, params.nodes)
     with ExitStack() as stack:
         try:
-            replica = file_reader(_open(stack, sector.sealed_path))
+            replica = file_reader(open_fd(stack, sector.sealed_path))
             count_trees = params.base_tree_count
             trees = [
-                file_reader(_open(stack, tree_r_last_file(sector.cache_dir, i, count_trees)))
+                file_reader(open_fd(stack, tree_r_last_file(sector.cache_dir, i, count_trees)))
                 for i in range(count_trees)
             ]
             for leaf_index in leaves:
@@ -187,29 +231,22 @@ def _sector_proof(
                 leaf = replica(leaf_index * NODE, NODE)
                 if path_root(leaf, leaf_index, path, poseidon_group) != comm_r_last:
                     raise SectorDataError(
-                        f"replica '{sector.sealed_path}' node {leaf_index} no longer matches tree_r_last"
+                        f"replica '{sector.sealed_path}' node '{leaf_index}' no longer matches tree_r_last"
                     )
                 out += leaf + b"".join(node for level in path for node in level)
-        except (OSError, EOFError) as exc:
-            raise SectorDataError(f"sector {sector.info.sector_number} cannot be read: {exc}") from None
+        except (OSError, EOFError, InvalidFieldElement) as exc:
+            raise SectorDataError(f"sector '{sector.info.sector_number}' cannot be read: {exc}") from None
     return bytes(out)
-
-
-def _open(stack: ExitStack, path: Path) -> int:
-    fd = os.open(path, os.O_RDONLY)
-    stack.callback(os.close, fd)
-    return fd
 
 
 def _generate(
     post_proof: RegisteredPoStProof, randomness: bytes, sectors: Sequence[PrivateSectorInfo], count: int
 ) -> tuple[bytes, list[int]]:
-    rand = _mask(randomness)
+    rand = _mask(randomness, InvalidSealInput)
     body = bytearray()
     proven = 0
     skipped: list[int] = []
-    for sector in sectors:
-        _check_post_type(post_proof, sector.info.seal_proof)
+    for sector in _proving_set(post_proof, sectors, InvalidSealInput):
         try:
             body += _sector_proof(post_proof, rand, sector, proven, count)
             proven += 1
@@ -222,16 +259,19 @@ def _generate(
 def generate_winning_post(
     post_proof: RegisteredPoStProof, miner_id: int, sectors: Sequence[PrivateSectorInfo], randomness: bytes
 ) -> list[PoStProof]:
-    """Winning PoSt over the challenged sector(s) (66 leaves each).
+    """Winning PoSt over the one challenged sector (66 leaves).
+
+    ``miner_id`` is Lotus's argument; the vanilla leaves do not depend on it (the SNARK binds it).
 
     Raises:
-        SectorDataError: a challenged sector cannot be proven (winning PoSt cannot skip).
+        InvalidSealInput: not a winning type, not exactly one sector, randomness not 32 bytes.
+        SectorDataError: the sector cannot be proven (winning PoSt cannot skip).
     """
     if not post_proof.is_winning:
-        raise InvalidProof(f"'{post_proof.lotus_name}' is not a winning PoSt proof")
+        raise InvalidSealInput(f"'{post_proof.lotus_name}' is not a winning PoSt proof")
     proof, skipped = _generate(post_proof, randomness, sectors, WINNING_POST_CHALLENGE_COUNT)
     if skipped:
-        raise SectorDataError(f"winning PoSt cannot prove sectors {skipped}")
+        raise SectorDataError(f"winning PoSt cannot prove sector '{skipped[0]}'")
     return [PoStProof(post_proof, proof)]
 
 
@@ -240,19 +280,25 @@ def generate_window_post(
 ) -> tuple[list[PoStProof], list[int]]:
     """Window PoSt over ``sectors`` (10 leaves each); sectors that cannot be proven are skipped.
 
+    Sectors are proven in sector-number order, each once, whatever order they come in (rust-fil-proofs
+    keys them by id); the verifier orders its list the same way.
+
     Returns:
-        The proof (over the sectors not skipped, in order) and the skipped sector numbers, as
-        Lotus's ``GenerateWindowPoSt`` returns faulty sectors for the caller to declare.
+        The proof (over the sectors not skipped) and the skipped sector numbers, as Lotus's
+        ``GenerateWindowPoSt`` returns faulty sectors for the caller to declare.
+
+    Raises:
+        InvalidSealInput: not a window type, no sector, a sector of another size, bad randomness.
     """
     if not post_proof.is_window:
-        raise InvalidProof(f"'{post_proof.lotus_name}' is not a window PoSt proof")
+        raise InvalidSealInput(f"'{post_proof.lotus_name}' is not a window PoSt proof")
     proof, skipped = _generate(post_proof, randomness, sectors, WINDOW_POST_CHALLENGE_COUNT)
     return [PoStProof(post_proof, proof)], skipped
 
 
-def _read_paths(
+def _read_openings(
     data: bytes, offset: int, count: int, arities: list[int]
-) -> tuple[list[tuple[bytes, MerklePath]], int]:
+) -> list[tuple[bytes, MerklePath]]:
     out = []
     for _ in range(count):
         leaf = data[offset : offset + NODE]
@@ -262,63 +308,84 @@ def _read_paths(
             path.append([data[offset + i * NODE : offset + (i + 1) * NODE] for i in range(arity - 1)])
             offset += (arity - 1) * NODE
         out.append((leaf, path))
-    return out, offset
+    return out
 
 
-def _check(
-    kind: str, randomness: bytes, proofs: Sequence[PoStProof], sectors: Sequence[SectorInfo], count: int
+def _check_sector(
+    where: str,
+    post_proof: RegisteredPoStProof,
+    rand: bytes,
+    data: bytes,
+    offset: int,
+    index: int,
+    sector: SectorInfo,
 ) -> None:
+    params = _post_params(post_proof)
+    count = WINNING_POST_CHALLENGE_COUNT if post_proof.is_winning else WINDOW_POST_CHALLENGE_COUNT
+    comm_c, comm_r_last = data[offset : offset + NODE], data[offset + NODE : offset + 2 * NODE]
+    try:
+        if poseidon_hash_nodes([comm_c, comm_r_last]) != cid_to_commr(sector.sealed_cid):
+            raise InvalidProof(f"{where}: comm_c and comm_r_last do not give the sector's CommR")
+        openings = _read_openings(data, offset + 2 * NODE, count, tree_arities(params))
+        leaves = _leaf_challenges(post_proof, rand, sector.sector_number, index, count, params.nodes)
+        for n, ((leaf, path), leaf_index) in enumerate(zip(openings, leaves, strict=True)):
+            if path_root(leaf, leaf_index, path, poseidon_group) != comm_r_last:
+                raise InvalidProof(
+                    f"{where}: challenge '{n}' (leaf '{leaf_index}') path does not lead to comm_r_last"
+                )
+    except (InvalidFieldElement, AbiError) as exc:
+        raise InvalidProof(f"{where}: {exc}") from None
+
+
+def _check(kind: str, randomness: bytes, proofs: Sequence[PoStProof], sectors: Sequence[SectorInfo]) -> None:
     if len(proofs) != 1:
-        raise InvalidProof(f"{kind} PoSt takes exactly one proof, got {len(proofs)}")
+        raise InvalidProof(f"{kind} PoSt takes exactly one proof, got '{len(proofs)}'")
     post_proof, data = proofs[0].post_proof, proofs[0].proof_bytes
+    if post_proof.is_winning != (kind == "winning"):
+        raise InvalidProof(f"'{post_proof.lotus_name}' is not a {kind} PoSt proof")
+    proving = _proving_set(post_proof, sectors, InvalidProof)
     if len(data) < _HEADER.size:
-        raise InvalidProof(f"{kind} PoSt proof is {len(data)} bytes, shorter than its header")
+        raise InvalidProof(f"{kind} PoSt proof is '{len(data)}' bytes, shorter than its header")
     magic, version, proof_id, sector_count = _HEADER.unpack_from(data)
     if magic != MAGIC or version != VERSION:
         raise InvalidProof(f"{kind} PoSt proof is not a pylotus vanilla PoSt proof v{VERSION}")
-    if proof_id != int(post_proof) or sector_count != len(sectors):
+    if proof_id != int(post_proof) or sector_count != len(proving):
         raise InvalidProof(
-            f"{kind} PoSt proof covers {sector_count} sectors of type {proof_id}, expected {len(sectors)}"
+            f"{kind} PoSt proof covers '{sector_count}' sectors of type '{proof_id}', "
+            f"expected '{len(proving)}' of type '{int(post_proof)}'"
         )
-    rand = _mask(randomness)
-    offset = _HEADER.size
-    for index, sector in enumerate(sectors):
-        _check_post_type(post_proof, sector.seal_proof)
-        params = sdr_params(sector.seal_proof)
-        arities = tree_arities(params)
-        expected = 2 * NODE + count * NODE * (1 + sum(a - 1 for a in arities))
-        if len(data) < offset + expected:
-            raise InvalidProof(f"{kind} PoSt proof is truncated at sector {sector.sector_number}")
-        comm_c, comm_r_last = data[offset : offset + NODE], data[offset + NODE : offset + 2 * NODE]
-        where = f"{kind} PoSt sector {sector.sector_number}"
-        try:
-            if poseidon_hash_nodes([comm_c, comm_r_last]) != cid_to_commr(sector.sealed_cid):
-                raise InvalidProof(f"{where}: comm_c and comm_r_last do not give the sector's CommR")
-            openings, offset = _read_paths(data, offset + 2 * NODE, count, arities)
-            leaves = _leaf_challenges(post_proof, rand, sector.sector_number, index, count, params.nodes)
-            for n, ((leaf, path), leaf_index) in enumerate(zip(openings, leaves, strict=True)):
-                if path_root(leaf, leaf_index, path, poseidon_group) != comm_r_last:
-                    raise InvalidProof(
-                        f"{where}: challenge {n} (leaf {leaf_index}) path does not lead to comm_r_last"
-                    )
-        except (InvalidFieldElement, AbiError) as exc:
-            raise InvalidProof(f"{where}: {exc}") from None
-    if offset != len(data):
-        raise InvalidProof(f"{kind} PoSt proof has {len(data) - offset} bytes past its last sector")
+    rand = _mask(randomness, InvalidProof)
+    params = _post_params(post_proof)
+    count = WINNING_POST_CHALLENGE_COUNT if post_proof.is_winning else WINDOW_POST_CHALLENGE_COUNT
+    per_sector = 2 * NODE + count * NODE * (1 + sum(a - 1 for a in tree_arities(params)))
+    if len(data) != _HEADER.size + len(proving) * per_sector:
+        raise InvalidProof(
+            f"{kind} PoSt proof is '{len(data)}' bytes, '{len(proving)}' sectors take "
+            f"'{_HEADER.size + len(proving) * per_sector}'"
+        )
+    for index, sector in enumerate(proving):
+        offset = _HEADER.size + index * per_sector
+        _check_sector(
+            f"{kind} PoSt sector '{sector.sector_number}'", post_proof, rand, data, offset, index, sector
+        )
 
 
 def check_winning_post(info: WinningPoStVerifyInfo) -> None:
-    """Verify a winning PoSt; return quietly if it holds.  Raises InvalidProof naming the failure."""
-    if info.proofs and not info.proofs[0].post_proof.is_winning:
-        raise InvalidProof(f"'{info.proofs[0].post_proof.lotus_name}' is not a winning PoSt proof")
-    _check("winning", info.randomness, info.proofs, info.challenged_sectors, WINNING_POST_CHALLENGE_COUNT)
+    """Verify a winning PoSt (exactly one sector); return quietly if it holds.
+
+    Raises:
+        InvalidProof: naming the failed check.
+    """
+    _check("winning", info.randomness, info.proofs, info.challenged_sectors)
 
 
 def check_window_post(info: WindowPoStVerifyInfo) -> None:
-    """Verify a window PoSt; return quietly if it holds.  Raises InvalidProof naming the failure."""
-    if info.proofs and not info.proofs[0].post_proof.is_window:
-        raise InvalidProof(f"'{info.proofs[0].post_proof.lotus_name}' is not a window PoSt proof")
-    _check("window", info.randomness, info.proofs, info.challenged_sectors, WINDOW_POST_CHALLENGE_COUNT)
+    """Verify a window PoSt over the challenged sectors (proven in sector-number order).
+
+    Raises:
+        InvalidProof: naming the failed check.
+    """
+    _check("window", info.randomness, info.proofs, info.challenged_sectors)
 
 
 def verify_winning_post(info: WinningPoStVerifyInfo) -> bool:

@@ -27,15 +27,16 @@ import json
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pylotus.abi import RegisteredSealProof, commd_to_cid, commr_to_cid
+from pylotus.abi import AbiError, RegisteredSealProof, commd_to_cid, commr_to_cid
 
 from .commd import PieceInfo, compute_comm_d
-from .durable import move_into_place
-from .errors import InvalidSealInput, SectorDataError
+from .durable import move_into_place, write_synced
+from .errors import InvalidSealInput, KernelProcessDied, SectorDataError
 from .graph import StackedGraph
 from .labels import label_layer
 from .merkle import TreeLayout, build_tree, compound_root, reduce_binary
@@ -127,7 +128,7 @@ class PreCommit1Out:
             )
         except InvalidSealInput:
             raise
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AbiError) as exc:
             raise InvalidSealInput(f"PreCommit1 output is malformed: {exc}") from None
 
 
@@ -158,13 +159,6 @@ def _read_sector_data(path: Path, size: int) -> bytes:
             f"unsealed file '{path}' holds {len(data)} bytes, expected the sector size {size}"
         )
     return data
-
-
-def _write_file(path: Path, data: bytes | bytearray) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def seal_pre_commit1(
@@ -208,23 +202,40 @@ def seal_pre_commit1(
             f"'{commd_to_cid(bytes(tree_d[-32:]))}', the pieces give '{commd_to_cid(comm_d)}'"
         )
     rid = replica_id(prover_id(miner_id), sector_number, ticket, comm_d, params.porep_id)
-    paths.cache.mkdir(parents=True, exist_ok=True)
+    _prepare_dirs(paths)
     graph = StackedGraph.for_params(params)
     digests: list[bytes] = []
     with open_parent_cache(graph, parent_cache_dir, workers=workers) as cache:
         previous: bytearray | None = None
         for layer in range(1, params.layers + 1):
             labels = label_layer(rid, layer, cache.array, previous)
-            _write_file(layer_file(paths.cache, layer), labels)
+            write_synced(layer_file(paths.cache, layer), labels)
             digests.append(hashlib.sha256(labels).digest())
             previous = labels
-    _write_file(paths.cache / TREE_D, tree_d)
-    _write_file(paths.sealed, data)
-    for stale in (P_AUX, T_AUX):  # a previous PreCommit2's record no longer applies
-        (paths.cache / stale).unlink(missing_ok=True)
+    write_synced(paths.cache / TREE_D, tree_d)
+    write_synced(paths.sealed, data)
     fsync_dir(paths.cache)
     out = PreCommit1Out(proof, miner_id, sector_number, bytes(ticket), comm_d, rid, tuple(digests))
     return out.to_bytes()
+
+
+def _prepare_dirs(paths: SectorPaths) -> None:
+    """Make the cache dir and forget any earlier PreCommit2 result, before anything is written.
+
+    The record goes first (and durably): a PreCommit1 cut short after it rewrote the sealed file must
+    not leave a ``t_aux`` claiming that file is a replica.
+
+    Raises:
+        SectorDataError: the sealed file's directory is missing, or the cache path is not a directory.
+    """
+    if not paths.sealed.parent.is_dir():
+        raise SectorDataError(f"directory '{paths.sealed.parent}' for the sealed file does not exist")
+    if paths.cache.exists() and not paths.cache.is_dir():
+        raise SectorDataError(f"cache path '{paths.cache}' exists and is not a directory")
+    paths.cache.mkdir(parents=True, exist_ok=True)
+    for stale in (T_AUX, P_AUX):
+        (paths.cache / stale).unlink(missing_ok=True)
+    fsync_dir(paths.cache)
 
 
 def _check_layers(params: SdrParams, cache: Path, pc1: PreCommit1Out) -> list[str]:
@@ -248,11 +259,36 @@ def _finished_pc2(cache: Path, sealed: Path, pc1: PreCommit1Out) -> SectorCids |
     record = read_json(cache / T_AUX)
     if record is None or record.get("replica_id") != pc1.replica_id.hex():
         return None
-    comm_r = bytes.fromhex(record["comm_r"])
+    try:
+        comm_r = bytes.fromhex(str(record["comm_r"]))
+    except (KeyError, ValueError):
+        log.warning("'%s' is malformed; running PreCommit2 again", cache / T_AUX)
+        return None
     replica_tmp = cache / REPLICA_TMP
     if replica_tmp.exists():
         move_into_place(replica_tmp, sealed)
+    if not _replica_matches_tree(cache, sealed):
+        log.warning("'%s' does not hold the replica '%s' describes; running PreCommit2 again", sealed, T_AUX)
+        return None
     return SectorCids(commd_to_cid(pc1.comm_d), commr_to_cid(comm_r))
+
+
+def _replica_matches_tree(cache: Path, sealed: Path) -> bool:
+    """Spot check: the sealed file's first and last nodes are tree_r_last's leaves (raw data is not)."""
+    tree = tree_r_last_file(cache)
+    if not tree.exists():  # compound shapes keep tree_r_last in several files: trust the record
+        return True
+    try:
+        with open(sealed, "rb") as replica, open(tree, "rb") as leaves:
+            size = replica.seek(0, os.SEEK_END)
+            for offset in (0, size - 32):
+                replica.seek(offset)
+                leaves.seek(offset)
+                if replica.read(32) != leaves.read(32):
+                    return False
+    except OSError:
+        return False
+    return True
 
 
 def _chunk_leaves(base_leaves: int, workers: int) -> int:
@@ -324,9 +360,13 @@ def seal_pre_commit2(
         pc1_out: :func:`seal_pre_commit1`'s result.
         workers: processes for the parallel part (default: every CPU this process may use).
 
+    Returns:
+        CommD and CommR as CIDs (``SectorCids``); the sealed file now holds the replica.
+
     Raises:
         InvalidSealInput: ``pc1_out`` is malformed or for another proof type.
         SectorDataError: layer files missing or changed since PreCommit1; sealed file short.
+        KernelProcessDied: a worker process died; nothing was committed, run PreCommit2 again.
     """
     params = sdr_params(proof)
     pc1 = PreCommit1Out.from_bytes(pc1_out)
@@ -372,14 +412,17 @@ def seal_pre_commit2(
 def _run_chunks(chunks: list[Pc2Chunk], workers: int) -> list[tuple[bytes, bytes]]:
     if workers == 1 or len(chunks) == 1:
         return [run_chunk(chunk) for chunk in chunks]
-    with process_pool(min(workers, len(chunks))) as pool:
-        futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
-        try:
-            return [future.result() for future in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    try:
+        with process_pool(min(workers, len(chunks))) as pool:
+            futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    except BrokenProcessPool as exc:
+        raise KernelProcessDied(f"a PreCommit2 worker process died ({exc}); run PreCommit2 again") from None
 
 
 def _finish_trees(

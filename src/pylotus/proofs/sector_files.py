@@ -14,7 +14,6 @@ PreCommit2 returns the same result instead of encoding an already encoded replic
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -54,13 +53,6 @@ class SectorPaths:
     unsealed: Path
     sealed: Path
     cache: Path
-
-    @classmethod
-    def of(
-        cls, unsealed: str | os.PathLike[str], sealed: str | os.PathLike[str], cache: str | os.PathLike[str]
-    ) -> SectorPaths:
-        """Build from any path-likes."""
-        return cls(Path(unsealed), Path(sealed), Path(cache))
 
 
 @dataclass(frozen=True)
@@ -112,6 +104,8 @@ def read_p_aux(cache: Path) -> tuple[bytes, bytes]:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SectorDataError(f"'{path}' is missing: the sector has not been through PreCommit2") from None
+    except OSError as exc:
+        raise SectorDataError(f"'{path}' cannot be read: {exc.strerror}") from None
     if len(data) != 64:
         raise SectorDataError(f"'{path}' holds {len(data)} bytes, expected 64 (comm_c ‖ comm_r_last)")
     return data[:32], data[32:]

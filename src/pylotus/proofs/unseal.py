@@ -41,7 +41,12 @@ def finalize_sector(proof: RegisteredSealProof, cache: Path) -> list[Path]:
     count = params.base_tree_count
     candidates = [layer_file(cache, layer) for layer in range(1, params.layers + 1)]
     candidates += [tree_c_file(cache, i, count) for i in range(count)]
-    candidates += [cache / TREE_D, cache / REPLICA_TMP]
+    candidates.append(cache / TREE_D)
+    if (cache / REPLICA_TMP).exists():
+        raise SectorDataError(
+            f"PreCommit2 of the sector in '{cache}' did not finish (its replica is still in the cache): "
+            "run PreCommit2 again before finalizing"
+        )
     removed = []
     for path in candidates:
         try:
@@ -87,6 +92,8 @@ def unseal_range(
     """
     params = sdr_params(proof)
     start, length = _padded_range(offset, int(size), params.sector_size)
+    if not paths.unsealed.parent.is_dir():
+        raise SectorDataError(f"directory '{paths.unsealed.parent}' for the unsealed file does not exist")
     try:
         with open(paths.sealed, "rb") as f:
             replica = f.read()

@@ -83,3 +83,12 @@ def test_encoding_round_trip_and_wrap() -> None:
     replica = encode_nodes(data, key)
     assert bytes(replica) == encode_nodes_reference(data, key)
     assert bytes(decode_nodes(replica, key)) == data
+
+
+def test_fast_and_reference_level_kernels_build_the_same_tree() -> None:
+    from pylotus.proofs.poseidon import hash_groups_reference
+
+    leaves = _fr_nodes(64)
+    fast = build_tree(leaves, 8, lambda level: hash_groups(8, level))
+    plain = build_tree(leaves, 8, lambda level: hash_groups_reference(8, bytes(level)))
+    assert fast == plain

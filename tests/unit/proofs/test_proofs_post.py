@@ -12,6 +12,7 @@ import pytest
 from pylotus.abi import RegisteredPoStProof, RegisteredSealProof, UnpaddedPieceSize
 from pylotus.proofs import (
     InvalidProof,
+    InvalidSealInput,
     PoStProof,
     PrivateSectorInfo,
     SectorInfo,
@@ -65,22 +66,36 @@ def test_window_post_refusals_name_the_failure(sectors: list[PrivateSectorInfo])
     proofs, _ = generate_window_post(WINDOW, MINER, sectors, RAND)
     info = WindowPoStVerifyInfo(RAND, tuple(proofs), tuple(s.info for s in sectors), MINER)
     other_rand = bytes(32)
-    with pytest.raises(
-        InvalidProof, match=r"window PoSt sector 1: challenge 0 \(leaf \d+\) path does not lead"
-    ):
+    moved = r"window PoSt sector '1': challenge '0' \(leaf '\d+'\) path does not lead to comm_r_last"
+    with pytest.raises(InvalidProof, match=moved):
         check_window_post(replace(info, randomness=other_rand))
     data = bytearray(proofs[0].proof_bytes)
     data[-1] ^= 1
-    with pytest.raises(InvalidProof, match="window PoSt sector 3: challenge 9"):
+    with pytest.raises(InvalidProof, match="window PoSt sector '3': challenge '9'"):
         check_window_post(replace(info, proofs=(PoStProof(WINDOW, bytes(data)),)))
-    with pytest.raises(InvalidProof, match="truncated at sector 3"):
+    with pytest.raises(InvalidProof, match="'3' sectors take"):
         check_window_post(replace(info, proofs=(PoStProof(WINDOW, proofs[0].proof_bytes[:-32]),)))
-    swapped = (sectors[1].info, sectors[0].info, sectors[2].info)
-    with pytest.raises(InvalidProof, match="window PoSt sector 2: comm_c and comm_r_last do not give"):
-        check_window_post(replace(info, challenged_sectors=swapped))
-    with pytest.raises(InvalidProof, match="covers 3 sectors"):
-        check_window_post(replace(info, challenged_sectors=swapped[:2]))
+    wrong_commr = (
+        sectors[0].info,
+        replace(sectors[1].info, sealed_cid=sectors[0].info.sealed_cid),
+        sectors[2].info,
+    )
+    with pytest.raises(InvalidProof, match="window PoSt sector '2': comm_c and comm_r_last do not give"):
+        check_window_post(replace(info, challenged_sectors=wrong_commr))
+    with pytest.raises(InvalidProof, match="covers '3' sectors"):
+        check_window_post(replace(info, challenged_sectors=info.challenged_sectors[:2]))
+    with pytest.raises(InvalidProof, match="a PoSt needs at least one sector"):
+        check_window_post(replace(info, challenged_sectors=()))
     assert not verify_window_post(replace(info, randomness=other_rand))
+
+
+def test_window_post_order_and_duplicates_follow_sector_numbers(sectors: list[PrivateSectorInfo]) -> None:
+    # rust-fil-proofs keys replicas by sector id: order given and repeats do not change the proof.
+    proofs, _ = generate_window_post(WINDOW, MINER, [sectors[2], sectors[0], sectors[1], sectors[0]], RAND)
+    in_order, _ = generate_window_post(WINDOW, MINER, sectors, RAND)
+    assert proofs == in_order
+    shuffled = (sectors[1].info, sectors[2].info, sectors[0].info, sectors[1].info)
+    check_window_post(WindowPoStVerifyInfo(RAND, tuple(proofs), shuffled, MINER))
 
 
 def test_a_sector_whose_replica_is_gone_is_skipped(sectors: list[PrivateSectorInfo], tmp_path: Path) -> None:
@@ -105,6 +120,14 @@ def test_winning_post(sectors: list[PrivateSectorInfo]) -> None:
     check_winning_post(WinningPoStVerifyInfo(RAND, tuple(proofs), (chosen.info,), MINER))
     with pytest.raises(InvalidProof, match="is not a window PoSt proof"):
         check_window_post(WindowPoStVerifyInfo(RAND, tuple(proofs), (chosen.info,), MINER))
+    other = next(s for s in sectors if s is not chosen)
     with pytest.raises(InvalidProof, match="winning PoSt sector"):
-        other = next(s for s in sectors if s is not chosen)
         check_winning_post(WinningPoStVerifyInfo(RAND, tuple(proofs), (other.info,), MINER))
+    with pytest.raises(InvalidProof, match="winning PoSt proves exactly '1' sector, got '2'"):
+        check_winning_post(WinningPoStVerifyInfo(RAND, tuple(proofs), (chosen.info, other.info), MINER))
+    with pytest.raises(InvalidProof, match="at least one sector"):
+        check_winning_post(WinningPoStVerifyInfo(RAND, tuple(proofs), (), MINER))
+    with pytest.raises(InvalidSealInput, match="winning PoSt proves exactly '1' sector, got '3'"):
+        generate_winning_post(WINNING, MINER, sectors, RAND)
+    with pytest.raises(InvalidSealInput, match="is not a winning PoSt proof"):
+        generate_winning_post_sector_challenge(WINDOW, MINER, RAND, 3)

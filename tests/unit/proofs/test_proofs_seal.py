@@ -15,6 +15,7 @@ import pytest
 
 from pylotus.abi import RegisteredSealProof, UnpaddedPieceSize, cid_to_commd, parse_cid
 from pylotus.proofs import (
+    FR_MODULUS,
     InvalidProof,
     InvalidSealInput,
     PieceInfo,
@@ -36,6 +37,8 @@ from pylotus.proofs import (
     verify_seal,
 )
 from pylotus.proofs import seal as seal_module
+from pylotus.proofs.porep import check_vanilla_seal
+from pylotus.proofs.porep_codec import Commit1Out
 
 PROOF = RegisteredSealProof.STACKED_DRG_2KIB_V1_1
 SIZE = 2048
@@ -282,3 +285,61 @@ def test_precommit2_over_worker_processes_gives_the_same_commr(
     for name in ("sc-02-data-tree-c.dat", "sc-02-data-tree-r-last.dat", "p_aux"):
         assert (paths.cache / name).read_bytes() == (serial.cache / name).read_bytes(), name
     assert paths.sealed.read_bytes() == serial.sealed.read_bytes()
+
+
+def test_precommit1_rerun_cut_short_does_not_leave_a_stale_precommit2_record(
+    tmp_path: Path, parents: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = SectorPaths(tmp_path / "u", tmp_path / "s", tmp_path / "c")
+    pieces = [add_piece(paths.unsealed, [], UNPADDED, None, SIZE)]
+    pc1 = seal_pre_commit1(PROOF, paths, MINER, 1, bytes(32), pieces, parent_cache_dir=parents)
+    seal_pre_commit2(PROOF, paths, pc1)
+    real_write = seal_module.write_synced
+
+    def cut_after_sealed(path: Path, data: bytes | bytearray) -> None:
+        real_write(path, data)
+        if path == paths.sealed:
+            raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(seal_module, "write_synced", cut_after_sealed)
+    with pytest.raises(KeyboardInterrupt):
+        seal_pre_commit1(PROOF, paths, MINER, 1, bytes(32), pieces, parent_cache_dir=parents)
+    monkeypatch.setattr(seal_module, "write_synced", real_write)
+    assert not (paths.cache / "t_aux").exists()
+    assert str(seal_pre_commit2(PROOF, paths, pc1).sealed) == CC_COMM_R
+    assert paths.sealed.read_bytes() != paths.unsealed.read_bytes()  # encoded again, not trusted
+
+
+def test_finalize_refuses_while_the_replica_waits_in_the_cache(tmp_path: Path, parents: Path) -> None:
+    sealed = _seal(tmp_path / "s", None, bytes(32), parents)
+    (sealed.paths.cache / "sc-02-data-replica.tmp").write_bytes(b"replica")
+    with pytest.raises(SectorDataError, match="did not finish"):
+        finalize_sector(PROOF, sealed.paths.cache)
+    assert (sealed.paths.cache / "sc-02-data-layer-1.dat").exists()
+
+
+def test_commit1_with_another_ticket_names_it(random_sector: Sealed) -> None:
+    s = random_sector
+    with pytest.raises(InvalidSealInput, match="was sealed with another ticket"):
+        seal_commit1(PROOF, s.paths, MINER, 1, bytes(32), SEED, s.pieces, s.cids)
+    with pytest.raises(InvalidSealInput, match="interactive seed must be '32' bytes"):
+        seal_commit1(PROOF, s.paths, MINER, 1, s.ticket, b"short", s.pieces, s.cids)
+
+
+def test_a_data_leaf_outside_the_field_is_refused(random_sector: Sealed) -> None:
+    s = random_sector
+    c1 = Commit1Out.from_bytes(seal_commit1(PROOF, s.paths, MINER, 1, s.ticket, SEED, s.pieces, s.cids))
+    first = c1.proof.challenges[0]
+    outside = replace(first, data_leaf=FR_MODULUS.to_bytes(32, "little"))
+    bad = replace(c1.proof, challenges=(outside, *c1.proof.challenges[1:]))
+    with pytest.raises(InvalidProof, match="data leaf is not a field element"):
+        check_vanilla_seal(sdr_params(PROOF), c1.replica_id, SEED, c1.comm_d, c1.comm_r, bad)
+
+
+def test_unknown_proof_types_and_missing_dirs_are_clear_errors(random_sector: Sealed, tmp_path: Path) -> None:
+    with pytest.raises(InvalidProof, match="unknown seal proof type '99'"):
+        check_seal(random_sector.info(seal_proof=99))
+    paths = SectorPaths(random_sector.paths.unsealed, tmp_path / "gone" / "sealed", tmp_path / "cache")
+    with pytest.raises(SectorDataError, match="for the sealed file does not exist"):
+        seal_pre_commit1(PROOF, paths, MINER, 1, bytes(32), random_sector.pieces)
+    assert not paths.cache.exists()
