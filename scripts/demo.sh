@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: start what exists of the devnet and show it working; say what is still missing.
 #
-# Today that is the full node's process (repo, lock, JWT auth, the JSON-RPC API) and CommP; the devnet
-# chain, the genesis miner, the seal worker and pledging arrive with issues #7, #8, #6 and #9.
+# Today that is the full node's process (repo, lock, JWT auth, the JSON-RPC API), CommP, and a real 2KiB
+# sector sealed, proven and verified phase by phase; the devnet chain, the genesis miner, the seal worker
+# and pledging through the miner arrive with issues #7, #8, #6 and #9.
 set -euo pipefail
 
 home=$(mktemp -d -t pylotus-demo.XXXXXX)
@@ -32,6 +33,9 @@ pylotus auth api-info --perm write
 echo "==> pylotus client commP of 1 MiB of random data"
 head -c 1048576 /dev/urandom >"$home/payload"
 pylotus client commP "$home/payload"
+
+echo "==> sealing a 2KiB CC sector for t01000 (ticket 0): the CommR is lotus-bench simple's documented one"
+pylotus-bench sealing --sector-size 2KiB --parent-cache "$home/parents"
 
 echo "==> a second daemon on the same repo is refused"
 pylotus daemon --api 0 || true
