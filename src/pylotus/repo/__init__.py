@@ -32,6 +32,7 @@ from .errors import RepoAlreadyInitialized as RepoAlreadyInitialized
 from .errors import RepoError as RepoError
 from .errors import RepoLocked as RepoLocked
 from .errors import RepoNotInitialized as RepoNotInitialized
+from .files import write_atomic as write_atomic
 from .fsrepo import FsRepo as FsRepo
 from .fsrepo import LockedRepo as LockedRepo
 from .fsrepo import read_api_info as read_api_info
@@ -74,5 +75,6 @@ __all__ = [
     "load_config",
     "raise_on_sigterm",
     "read_api_info",
+    "write_atomic",
     "render_default_config",
 ]
