@@ -14,6 +14,7 @@ from .. import __version__
 from ..cli_group import CliContext, PylotusGroup, log_level_option, repo_option, stub_command
 from ..jsonrpc.auth_cli import auth_group
 from ..repo import RepoType
+from ..stores import find_command, storage_group
 
 __all__ = ["cli", "main"]
 
@@ -34,6 +35,8 @@ def cli(ctx: click.Context, miner_repo: Path, node_repo: Path) -> None:
 
 
 cli.add_command(auth_group)
+cli.add_command(storage_group)
+cli.add_command(find_command, "find")  # a top-level alias of `storage find`
 
 for _name, _help, _issue in [
     ("init", "Initialize a storage miner repo", 8),
@@ -41,7 +44,6 @@ for _name, _help, _issue in [
     ("info", "Print miner info", 8),
     ("actor", "Manipulate the miner actor", 8),
     ("sectors", "Interact with sector store", 8),
-    ("storage", "Manage sector storage", 5),
     ("sealing", "Interact with the sealing pipeline (jobs, workers, sched-diag)", 6),
     ("proving", "View proving information", 9),
     ("storage-deals", "Manage storage deals and related configuration", 10),
