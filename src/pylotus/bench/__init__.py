@@ -11,8 +11,9 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from ..cli_group import PylotusGroup, log_level_option, stub_command
+from ..cli_group import PylotusGroup, log_level_option
 from .commp import commp_command
+from .sched import sched_command
 from .sealing import sealing_command
 
 __all__ = ["cli", "main"]
@@ -27,7 +28,7 @@ def cli() -> None:
 
 cli.add_command(commp_command)
 cli.add_command(sealing_command)
-stub_command(cli, "sched", issue=6, help="Scheduler throughput with simulated workers")
+cli.add_command(sched_command)
 
 
 def main() -> None:
