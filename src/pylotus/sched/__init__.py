@@ -30,6 +30,9 @@ from .errors import NoCapableWorker as NoCapableWorker
 from .errors import SchedClosed as SchedClosed
 from .errors import SchedError as SchedError
 from .errors import WorkerClosed as WorkerClosed
+from .manager import Manager as Manager
+from .manager_local import LocalWorkerHandle as LocalWorkerHandle
+from .manager_local import machine_resources as machine_resources
 from .pools import PoolUsage as PoolUsage
 from .pools import RefusalCause as RefusalCause
 from .pools import check_resources as check_resources
@@ -75,6 +78,8 @@ __all__ = [
     "ExistingSelector",
     "InvalidResourceEnv",
     "InvalidSchedValue",
+    "LocalWorkerHandle",
+    "Manager",
     "NoCapableWorker",
     "PassCache",
     "PoolUsage",
@@ -107,5 +112,6 @@ __all__ = [
     "WorkerStats",
     "check_resources",
     "default_resource_env",
+    "machine_resources",
     "parse_resource_env",
 ]

@@ -1,1 +1,38 @@
-"""worker package."""
+"""The worker: runs sealing tasks' proofs kernels off the event loop, on this machine's paths.
+
+Counterpart: Lotus ``storage/sealer/worker_local.go`` and ``ffiwrapper/``; the seal-worker daemon
+(``pylotus-seal-worker``, Lotus ``cmd/lotus-worker``) comes with the rest of issue #6.  How the
+pieces fit::
+
+    LocalWorker (local_worker)    the sealing calls: acquire files, reserve space, run, declare
+    KernelRunner (kernel_runner)  one child process per kernel; a dead one fails only its task
+    kernels                       picklable wrappers over pylotus.proofs, run in the child
+
+Import from here, not from the modules.
+"""
+
+from __future__ import annotations
+
+from .errors import KernelDied as KernelDied
+from .errors import KernelFailed as KernelFailed
+from .errors import MoveFailed as MoveFailed
+from .errors import TaskNotAllowed as TaskNotAllowed
+from .errors import WorkerError as WorkerError
+from .kernel_runner import KernelRunner as KernelRunner
+from .kernel_runner import RunningKernel as RunningKernel
+from .local_worker import ALWAYS_TASKS as ALWAYS_TASKS
+from .local_worker import LocalWorker as LocalWorker
+from .local_worker import WorkerConfig as WorkerConfig
+
+__all__ = [
+    "ALWAYS_TASKS",
+    "KernelDied",
+    "KernelFailed",
+    "KernelRunner",
+    "LocalWorker",
+    "MoveFailed",
+    "RunningKernel",
+    "TaskNotAllowed",
+    "WorkerConfig",
+    "WorkerError",
+]
