@@ -24,8 +24,12 @@ Rules of the file:
   whole one.
 * Pages already written are pushed to disk as the transfer goes (``posix_fadvise(DONTNEED)``
   starts their writeback), so the final fsync does not stall for the whole file.
-* ``http.client`` and socket exceptions are translated to :class:`~.errors.FetchFailed` here and
-  nowhere else.
+* Nothing unbounded is taken from a peer: at most ``max_size`` bytes (the space reserved for the
+  file) are written, and at most :data:`~.tarutil.MAX_TAIL` bytes after a tar's end marker are
+  read (and dropped, a buffer at a time).
+* ``http.client`` and socket exceptions — a reset, a read timeout — are translated to
+  :class:`~.errors.FetchFailed` (naming the URL, so the caller tries the next one) here and
+  nowhere else; only the local file calls are under :func:`~.errors.os_errors`.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import http.client
 import os
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Final, final
 from urllib.parse import urlsplit
@@ -88,16 +92,22 @@ class DownloadAbort:
 
 
 class _Body:
-    """The response body as ``read``/``fill``, counting bytes and checking for cancellation."""
+    """The response body as ``read``/``fill``, counting bytes and checking for cancellation.
 
-    def __init__(self, resp: http.client.HTTPResponse, check: Callable[[], None]) -> None:
+    A socket error or read timeout here is the peer's (or the network's) fault, so it becomes
+    :class:`~.errors.FetchFailed` naming the URL, and the caller tries the next one.
+    """
+
+    def __init__(self, resp: http.client.HTTPResponse, url: str, check: Callable[[], None]) -> None:
         self._resp = resp
+        self._url = url
         self._check = check
         self.count = 0
 
     def read(self, n: int = -1, /) -> bytes:
         self._check()
-        data = self._resp.read(None if n < 0 else n)
+        with self._peer_errors():
+            data = self._resp.read(None if n < 0 else n)
         self.count += len(data)
         return data
 
@@ -105,24 +115,40 @@ class _Body:
         """Read until ``view`` is full or the body ends; returns the bytes read."""
         self._check()
         filled = 0
-        while filled < len(view):
-            got = self._resp.readinto(view[filled:])
-            if not got:
-                break
-            filled += got
-        self.count += filled
+        with self._peer_errors():
+            while filled < len(view):
+                got = self._resp.readinto(view[filled:])
+                if not got:
+                    break
+                filled += got
+                self.count += got
         return filled
 
+    @contextlib.contextmanager
+    def _peer_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (http.client.HTTPException, OSError) as exc:
+            raise FetchFailed(
+                f"reading from '{self._url:.200}' after {self.count} bytes: {type(exc).__name__}: {exc}"
+            ) from exc
 
-def _write_file(body: _Body, target: Path) -> int:
-    """Write the body to ``target`` one buffer at a time, starting writeback as it goes."""
+
+def _write_file(body: _Body, target: Path, max_size: int | None) -> int:
+    """Write the body to ``target`` one buffer at a time, starting writeback as it goes.
+
+    Only the local calls are under :func:`os_errors`: a failing read is the peer's, not the disk's.
+    """
     buf = memoryview(bytearray(BUFFER_SIZE))
     written = flushed = 0
-    with os_errors("write", target):
+    with os_errors("create", target):
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        try:
-            while got := body.fill(buf):
-                view = buf[:got]
+    try:
+        while got := body.fill(buf):
+            if max_size is not None and written + got > max_size:
+                raise FetchFailed(f"peer sent more than {max_size} bytes")
+            view = buf[:got]
+            with os_errors("write", target):
                 while view:
                     done = os.pwrite(fd, view, written)
                     view, written = view[done:], written + done
@@ -132,9 +158,10 @@ def _write_file(body: _Body, target: Path) -> int:
                     # the page cache is not flooded with a file nobody reads soon.
                     _FADVISE(fd, flushed, written - flushed, os.POSIX_FADV_DONTNEED)
                     flushed = written
+        with os_errors("fsync", target):
             os.fsync(fd)
-        finally:
-            os.close(fd)
+    finally:
+        os.close(fd)
     return written
 
 
@@ -145,6 +172,7 @@ def download(
     *,
     is_dir: bool,
     expected_size: int | None = None,
+    max_size: int | None = None,
     abort: DownloadAbort | None = None,
     check_cancelled: Callable[[], None] = trio.from_thread.check_cancelled,
 ) -> int:
@@ -156,6 +184,8 @@ def download(
         target: a name that does not exist yet, in the ``fetching/`` directory of the destination.
         is_dir: a cache directory (tar) is expected rather than a file.
         expected_size: the file's size when the caller knows it (sealed: the sector size).
+        max_size: the most bytes to write (the space reserved for the file); a peer sending
+            more fails this URL rather than filling the disk.
         abort: lets the caller cut a blocked transfer short when it is cancelled.
         check_cancelled: raises when the calling task is cancelled; the trio default needs the
             function to run in ``trio.to_thread.run_sync``.
@@ -172,7 +202,7 @@ def download(
     """
     abort = abort or DownloadAbort()
     try:
-        return _download(url, headers, target, is_dir, expected_size, abort, check_cancelled)
+        return _download(url, headers, target, is_dir, expected_size, max_size, abort, check_cancelled)
     except BaseException as exc:
         remove_all(target)
         if abort.aborted and not isinstance(exc, trio.Cancelled):
@@ -199,6 +229,7 @@ def _download(
     target: Path,
     is_dir: bool,
     expected_size: int | None,
+    max_size: int | None,
     abort: DownloadAbort,
     check_cancelled: Callable[[], None],
 ) -> int:
@@ -215,12 +246,15 @@ def _download(
             if media != want:
                 raise FetchFailed(f"unknown content type: '{media}' (want '{want}')")
             declared = resp.getheader("content-length")
-            body = _Body(resp, check_cancelled)
+            if not is_dir and max_size is not None and declared is not None and declared.isdigit():
+                if int(declared) > max_size:  # a tar's headers make its length vary: counted as written
+                    raise FetchFailed(f"peer sent more than {max_size} bytes (announced {declared})")
+            body = _Body(resp, url, check_cancelled)
             if is_dir:
-                written = extract_tar(body, target, bufsize=BUFFER_SIZE)
-                body.read()  # the end-of-archive blocks, so the byte count is complete
+                # extract_tar also drains what follows the end marker, so the count is complete.
+                written = extract_tar(body, target, bufsize=BUFFER_SIZE, max_size=max_size)
             else:
-                written = _write_file(body, target)
+                written = _write_file(body, target, max_size)
         finally:
             conn.close()
     except (http.client.HTTPException, OSError) as exc:

@@ -21,7 +21,9 @@ Rules of the file (DESIGN.md, security):
 * Lotus answers 500 for a bad type or name; we answer 400 (the caller's mistake) and 404 for what
   is not here, so a fetcher can tell "try the next URL" from "this server is broken".
 * Bodies stream in :data:`CHUNK_SIZE` pieces read in a thread; a client that goes away stops the
-  stream at once.
+  stream at once.  At most ``max_streams`` bodies are sent at a time (others wait their turn, with
+  no file open), and a client that takes ``send_timeout`` seconds to accept one chunk is dropped,
+  so slow or stalled clients cannot pin memory and file descriptors for ever.
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ from .local import LocalStore
 from .storiface import StorageID
 from .tarutil import TarStream, plan_tar
 
-__all__ = ["CHUNK_SIZE", "FetchHandler"]
+__all__ = ["CHUNK_SIZE", "DEFAULT_MAX_STREAMS", "SEND_TIMEOUT", "FetchHandler"]
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE: Final = 4 << 20  # bytes per read and per ASGI body message
+DEFAULT_MAX_STREAMS: Final = 16  # bodies sent at once: ≤ 2 chunks each in memory (128 MiB in all)
+SEND_TIMEOUT: Final = 60.0  # seconds one chunk may wait on the client (fetch.py READ_TIMEOUT too)
 REQUIRED_PERMISSION: Final = "admin"  # Lotus ServeRemote: auth.HasPerm(ctx, nil, api.PermAdmin)
 
 # ASGI's types are the spec's heterogeneous dicts; keys are checked where read.
@@ -78,11 +82,22 @@ class FetchHandler:
     Args:
         local: the paths to serve from.
         prefix: where the app is mounted (``/remote``).
+        max_streams: file bodies sent at once; further GETs wait for a turn.
+        send_timeout: seconds a client may take to accept one chunk before it is dropped.
     """
 
-    def __init__(self, local: LocalStore, *, prefix: str = "/remote") -> None:
+    def __init__(
+        self,
+        local: LocalStore,
+        *,
+        prefix: str = "/remote",
+        max_streams: int = DEFAULT_MAX_STREAMS,
+        send_timeout: float = SEND_TIMEOUT,
+    ) -> None:
         self._local = local
         self._prefix = prefix.rstrip("/")
+        self.stream_limiter = trio.CapacityLimiter(max_streams)
+        self._send_timeout = send_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -156,6 +171,18 @@ class FetchHandler:
         found = await self._local.sector_file(sector, kind)
         if found is None:
             raise _Refused(404, f"sector file not found here: {kind}/{sector}")
+        if self.stream_limiter.available_tokens == 0:
+            log.info(
+                "throttling remote stream, %d already running path=%s",
+                self.stream_limiter.borrowed_tokens,
+                found,
+            )
+        async with self.stream_limiter:
+            await self._serve(found, sector, kind, send, receive)
+
+    async def _serve(
+        self, found: Path, sector: SectorID, kind: SectorFileType, send: Send, receive: Receive
+    ) -> None:
         try:
             reader, length, is_dir = await trio.to_thread.run_sync(_open, found)
         except StorageNotFound as exc:
@@ -166,7 +193,7 @@ class FetchHandler:
             raise _Refused(500, str(exc)) from exc
         content_type = "application/x-tar" if is_dir else "application/octet-stream"
         log.debug("serve sector=%s type=%s path=%s bytes=%d", sector, kind, found, length)
-        await _stream(reader, found, length, content_type, receive, send)
+        await _stream(reader, found, length, content_type, receive, _timed(send, self._send_timeout))
 
 
 def _allow(method: str, *allowed: str) -> None:
@@ -197,16 +224,21 @@ async def _stream(
     """Send ``length`` bytes of ``reader``; stop early if the client disconnects or the data ends short.
 
     The next chunk is read from disk while the current one is sent, so disk and socket overlap.
+
+    Resources: closes ``reader``, however it ends.
     """
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", content_type.encode()), (b"content-length", str(length).encode())],
-        }
-    )
     sent = 0
     try:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", content_type.encode()),
+                    (b"content-length", str(length).encode()),
+                ],
+            }
+        )
         # Buffer 1: exactly one chunk read ahead of the one being sent.
         chunks_in, chunks_out = trio.open_memory_channel[bytes](1)
         async with trio.open_nursery() as nursery:
@@ -221,12 +253,30 @@ async def _stream(
         log.error(
             "sending a sector file failed after %d of %d bytes err=%s", sent, length, group.exceptions[0]
         )
+    except* _SendStalled as group:
+        log.warning("dropping a stalled client sent=%d length=%d err=%s", sent, length, group.exceptions[0])
     finally:
         reader.close()
     if sent < length:
         # Leaving without the final body message makes the server drop the connection, so the
         # fetcher sees a short transfer instead of a complete-looking one.
         log.warning("remote transfer ended early sent=%d length=%d", sent, length)
+
+
+class _SendStalled(Exception):
+    """The client did not accept a message within the send timeout."""
+
+
+def _timed(send: Send, timeout: float) -> Send:
+    """``send`` that gives up (:class:`_SendStalled`) when one message waits ``timeout`` seconds."""
+
+    async def timed(message: Message) -> None:
+        with trio.move_on_after(timeout) as scope:
+            await send(message)
+        if scope.cancelled_caught:
+            raise _SendStalled(f"client accepted nothing for {timeout:g} s")
+
+    return timed
 
 
 async def _read_ahead(

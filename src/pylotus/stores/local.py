@@ -58,6 +58,7 @@ __all__ = ["DIR_MODE", "LocalStore", "SectorPaths", "StorageConfig"]
 log = logging.getLogger(__name__)
 
 DIR_MODE: Final = 0o755  # Lotus creates the type directories 0755
+_RELEASE_REPORT_TIMEOUT: Final = 10.0  # seconds a released reservation may take to reach the index
 
 
 class StorageConfig(Protocol):
@@ -138,7 +139,9 @@ def _prepare_dirs(root: Path) -> list[tuple[SectorFileType, str]]:
         if FETCH_TEMP_SUBDIR in names:
             names.remove(FETCH_TEMP_SUBDIR)
             stale = directory / FETCH_TEMP_SUBDIR
-            for name in os.listdir(stale):
+            with os_errors("list unfinished downloads in", stale):  # a file there, or unreadable
+                stale_names = os.listdir(stale)
+            for name in stale_names:
                 log.warning("removing an unfinished download path=%s", stale / name)
                 remove_all(stale / name)
         entries.extend((kind, name) for name in names)
@@ -304,7 +307,8 @@ class LocalStore:
             NoSpace: a path has less available than the file still needs; nothing is held then.
             StorageNotFound: an ID is not an open local path.
 
-        Cancellation: everything taken is released when the block ends, however it ends.
+        Cancellation: everything taken is released when the block ends, however it ends, and
+        the new figure is reported to the index (shielded, at most ``_RELEASE_REPORT_TIMEOUT`` s).
         """
         taken: list[tuple[_LocalPath, object]] = []
         try:
@@ -317,6 +321,14 @@ class LocalStore:
         finally:
             for local, token in taken:
                 local.reservations.pop(token, None)
+            if taken:
+                # Report the release as the take was reported, so allocation sees the space again
+                # now rather than at the next heartbeat; shielded (a cancelled task releases too)
+                # and bounded, as STYLE.md asks of cleanup.
+                with trio.move_on_after(_RELEASE_REPORT_TIMEOUT) as scope:
+                    scope.shield = True
+                    for local in {id(p): p for p, _ in taken}.values():
+                        await self._report(local)
 
     async def _reserve_one(
         self,

@@ -18,8 +18,10 @@ Rules of the file:
   which tries the copy in the path with the *fewest* of the sector's types first; we do not copy
   that quirk.  Every URL's error is kept and reported if all fail.
 * Nothing is declared that is not completely on disk, and a failed or cancelled download leaves no
-  file at the final name (the temporary one is removed; one a killed process left is removed when
-  the path is next opened, see local.py).
+  file at the final name (the temporary one is removed, also when cancelled between the download
+  and the rename; one a killed process left is removed when the path is next opened, see local.py).
+* A download writes at most the space reserved for its type (``overhead × ssize``); a peer that
+  sends more, resets, or stalls fails that URL only, and the next one is tried.
 """
 
 from __future__ import annotations
@@ -37,11 +39,12 @@ import trio
 from ..abi import SectorFileType, SectorID
 from .errors import FetchFailed, InvalidStorageValue, SectorNotFound, StorageNotFound, StoresError, os_errors
 from .fetch import DownloadAbort, download
-from .fsutil import FETCH_TEMP_SUBDIR, move_into_place
+from .fsutil import FETCH_TEMP_SUBDIR, move_into_place, remove_all
 from .index import SectorIndex
 from .local import DIR_MODE, LocalStore, SectorPaths
 from .storiface import (
     FINALIZED_OVERHEAD,
+    FS_OVERHEAD_DEN,
     SEAL_OVERHEAD,
     AcquireMode,
     FsStat,
@@ -116,7 +119,8 @@ class RemoteStore:
             async with self.local.reserve(sector, ssize, missing, dest.ids, overhead):
                 for kind in SectorFileType.all_types():
                     if kind & missing:
-                        await self._fetch_one(sector, ssize, kind, dest, mode)
+                        limit = overhead[kind] * ssize // FS_OVERHEAD_DEN if ssize else None
+                        await self._fetch_one(sector, ssize, kind, dest, mode, limit)
                         paths[kind], ids[kind] = dest.paths[kind], dest.ids[kind]
             return SectorPaths(sector, paths, ids)
         finally:
@@ -128,9 +132,15 @@ class RemoteStore:
         self._fetching[sector] = trio.Event()
 
     async def _fetch_one(
-        self, sector: SectorID, ssize: int, kind: SectorFileType, dest: SectorPaths, mode: AcquireMode
+        self,
+        sector: SectorID,
+        ssize: int,
+        kind: SectorFileType,
+        dest: SectorPaths,
+        mode: AcquireMode,
+        limit: int | None,
     ) -> None:
-        url = await self._acquire_from_remote(sector, ssize, kind, dest)
+        url = await self._acquire_from_remote(sector, ssize, kind, dest, limit)
         storage_id = dest.ids[kind]
         await self._index.storage_declare_sector(storage_id, sector, kind, mode is AcquireMode.MOVE)
         if mode is AcquireMode.MOVE:
@@ -142,7 +152,7 @@ class RemoteStore:
                 )
 
     async def _acquire_from_remote(
-        self, sector: SectorID, ssize: int, kind: SectorFileType, dest: SectorPaths
+        self, sector: SectorID, ssize: int, kind: SectorFileType, dest: SectorPaths, limit: int | None
     ) -> str:
         copies = [
             c
@@ -158,16 +168,23 @@ class RemoteStore:
         for copy in copies:
             for url in copy.urls:
                 try:
-                    await self._download(url, temp, kind, ssize)
-                except FetchFailed as exc:
+                    await self._download(url, temp, kind, ssize, limit)
+                    await trio.to_thread.run_sync(move_into_place, temp, final)
+                except FetchFailed as exc:  # download() removed the temporary file
                     log.warning("fetch failed, trying the next url url=%s err=%s", url, exc)
                     errors.append(f"{url} (storage {copy.id}): {exc}")
                     continue
-                await trio.to_thread.run_sync(move_into_place, temp, final)
+                except BaseException:
+                    # Cancelled (or the move failed) after a whole download: drop the temporary file
+                    # now rather than at the next open of the path.
+                    await _discard(temp)
+                    raise
                 return url
         raise FetchFailed(f"failed to acquire sector {sector} ({kind}) from remote: " + "; ".join(errors))
 
-    async def _download(self, url: str, temp: Path, kind: SectorFileType, ssize: int) -> None:
+    async def _download(
+        self, url: str, temp: Path, kind: SectorFileType, ssize: int, limit: int | None
+    ) -> None:
         if self.fetch_limiter.available_tokens == 0:
             log.info("throttling fetch, %d already running url=%s", self.fetch_limiter.borrowed_tokens, url)
         expected = ssize if kind is SectorFileType.SEALED and ssize else None
@@ -175,7 +192,16 @@ class RemoteStore:
         started = trio.current_time()
         abort = DownloadAbort()
         is_dir = kind is SectorFileType.CACHE
-        fn = partial(download, url, self._headers, temp, is_dir=is_dir, expected_size=expected, abort=abort)
+        fn = partial(
+            download,
+            url,
+            self._headers,
+            temp,
+            is_dir=is_dir,
+            expected_size=expected,
+            max_size=limit,
+            abort=abort,
+        )
         await trio.to_thread.run_sync(_mkdir_parent, temp)
         with _single_error():
             async with trio.open_nursery() as nursery:
@@ -262,6 +288,18 @@ def _single_error() -> Iterator[None]:
         if len(group.exceptions) == 1:
             raise group.exceptions[0] from group.exceptions[0].__cause__
         raise
+
+
+async def _discard(temp: Path) -> None:
+    """Remove a temporary download, shielded; a failure is only logged (the next open() retries).
+
+    Bounded as it is: one unlink or rmtree of our own file, in a thread that is not abandoned.
+    """
+    with trio.CancelScope(shield=True):
+        try:
+            await trio.to_thread.run_sync(remove_all, temp)
+        except StoresError as exc:
+            log.warning("cannot remove an unfinished download path=%s err=%s", temp, exc)
 
 
 def _mkdir_parent(path: Path) -> None:

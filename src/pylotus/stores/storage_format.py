@@ -86,15 +86,19 @@ def _percent_color(percent: int) -> str:
 
 
 def _usage_lines(stat: FsStat, color: bool) -> list[str]:
+    # The filesystem bar is the filesystem's own free space (FSAvailable), as Lotus HEAD
+    # cmd/lotus-miner/storage.go: Available is already capped by MaxStorage and reduced by
+    # reservations, which the limit bar below and the Reserved line show.
     cap = max(stat.capacity, 1)  # a zero-capacity stat (failed path) must not divide by zero
-    taken = stat.capacity - stat.available
+    taken = stat.capacity - stat.fs_available
     percent = _go_div(taken * 100, cap)
     cols = _go_div(taken * BAR_COLUMNS, cap)
-    used = _go_div((stat.capacity - (stat.available + stat.reserved)) * BAR_COLUMNS, cap)
+    used = _go_div((stat.capacity - (stat.fs_available + stat.reserved)) * BAR_COLUMNS, cap)
     fg = _percent_color(percent)
     bar = _style(_bar(used, cols - used, BAR_COLUMNS - cols), fg, color)
     pct = _style(f"{percent}%", fg, color)
-    lines = [f"\t[{bar}] {size_str(max(taken, 0))}/{size_str(stat.capacity)} {pct}"]
+    desc = " (filesystem)" if stat.max > 0 else ""
+    lines = [f"\t[{bar}] {size_str(max(taken, 0))}/{size_str(stat.capacity)} {pct}{desc}"]
     if stat.max > 0:
         percent = _go_div(stat.used * 100, stat.max)
         used = min(_go_div(stat.used * BAR_COLUMNS, stat.max), BAR_COLUMNS)

@@ -79,7 +79,9 @@ _INT64_MAX: Final = 2**63 - 1
 _UINT64_MAX: Final = 2**64 - 1
 
 # storiface/filetype.go: space use in tenths of the sector size.  Seal: L05+ (cache 141 = "11 layers
-# + D(2x ssize) + C + R"); finalized: L05/L12 (cache 2; HEAD lowered it to 1).
+# + D(2x ssize) + C + R"; pylotus's 2-layer sectors use about 73).  Finalized: Lotus has cache 2 (HEAD
+# 1) because rust keeps tree_r_last with its lower rows discarded; pylotus keeps the whole tree_r_last
+# (8/7 of the sector) plus p_aux/t_aux, about 1.3x for 2KiB, so the finalized cache is 14 here.
 FS_OVERHEAD_DEN: Final = 10
 SEAL_OVERHEAD: Final[Mapping[SectorFileType, int]] = {
     SectorFileType.UNSEALED: FS_OVERHEAD_DEN,
@@ -89,7 +91,7 @@ SEAL_OVERHEAD: Final[Mapping[SectorFileType, int]] = {
 FINALIZED_OVERHEAD: Final[Mapping[SectorFileType, int]] = {
     SectorFileType.UNSEALED: FS_OVERHEAD_DEN,
     SectorFileType.SEALED: FS_OVERHEAD_DEN,
-    SectorFileType.CACHE: 2,
+    SectorFileType.CACHE: 14,
 }
 
 

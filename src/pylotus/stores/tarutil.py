@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import BinaryIO, Final, Protocol
 
 from .errors import FetchFailed, StorageIOError, os_errors
-from .fsutil import write_all
+from .fsutil import fsync_dir, write_all
 
-__all__ = ["TarMember", "TarStream", "extract_tar", "plan_tar"]
+__all__ = ["MAX_TAIL", "TarMember", "TarStream", "extract_tar", "plan_tar"]
 
 _BLOCK: Final = 512
 _END: Final = b"\0" * (2 * _BLOCK)  # two zero blocks end an archive (Go writes no record padding)
 _COPY_CHUNK: Final = 1 << 20
+MAX_TAIL: Final = 10240 + 2 * _BLOCK  # GNU tar pads to 10 KiB records; Go pads nothing
 
 
 @dataclass(frozen=True)
@@ -128,30 +129,72 @@ class _Readable(Protocol):
     def read(self, n: int = -1, /) -> bytes: ...
 
 
-def extract_tar(source: _Readable, dest: Path, *, bufsize: int = _COPY_CHUNK) -> int:
+def extract_tar(
+    source: _Readable,
+    dest: Path,
+    *,
+    bufsize: int = _COPY_CHUNK,
+    max_size: int | None = None,
+    max_tail: int = MAX_TAIL,
+) -> int:
     """Blocking: unpack a tar stream into the new directory ``dest``; returns the bytes written.
 
     ``bufsize`` is how much is read from ``source`` at a time (tarfile's default is 10 KiB, far
-    too small for multi-GiB tree files).
+    too small for multi-GiB tree files).  After the end marker the rest of ``source`` is read
+    and dropped, ``bufsize`` at a time, so its byte count is complete; more than ``max_tail``
+    bytes there is refused.  The directory is fsynced before returning, so a rename that follows
+    cannot outlive its entries in a crash.
+
+    Args:
+        max_size: the most file bytes to write (the space reserved); ``None``: no cap.
+        max_tail: bytes allowed after the end marker (record padding of other tar writers).
 
     Raises:
-        FetchFailed: the stream is not a tar, is cut short, or has a member that is not a regular
-            file with a bare name.
+        FetchFailed: the stream is not a tar, is cut short, has a member that is not a regular
+            file with a bare name, holds more than ``max_size`` bytes, or goes on after its end.
         StorageIOError: ``dest`` cannot be written.
     """
     with os_errors("create directory", dest):
         dest.mkdir(mode=0o755)
+    counted = _Counted(source)
     written = 0
     try:
-        with tarfile.open(fileobj=source, mode="r|", bufsize=bufsize) as archive:  # type: ignore[call-overload]  # a stream, not a file
+        with tarfile.open(fileobj=counted, mode="r|", bufsize=bufsize) as archive:  # type: ignore[call-overload]  # a stream, not a file
             for member in archive:
                 _check_member(member)
+                if max_size is not None and written + member.size > max_size:
+                    raise FetchFailed(f"peer sent more than {max_size} bytes")
                 data = archive.extractfile(member)
                 assert data is not None  # a regular file always has data
                 written += _write_member(data, dest / member.name, member.mode & 0o777)
+            end = archive.offset + len(_END)  # offset: where the (zero) header that ended it starts
     except tarfile.TarError as exc:
         raise FetchFailed(f"bad tar stream: {exc}") from exc
+    _drain_tail(counted, end, bufsize, max_tail)
+    with os_errors("sync directory", dest):
+        fsync_dir(dest)
     return written
+
+
+class _Counted:
+    """``read`` over a source, counting what it returned (tarfile reads ahead of what it parsed)."""
+
+    def __init__(self, source: _Readable) -> None:
+        self._source = source
+        self.count = 0
+
+    def read(self, n: int = -1, /) -> bytes:
+        data = self._source.read(n)
+        self.count += len(data)
+        return data
+
+
+def _drain_tail(source: _Counted, end: int, bufsize: int, max_tail: int) -> None:
+    while True:
+        if source.count - end > max_tail:
+            raise FetchFailed(f"more than {max_tail} bytes after the end of the tar stream")
+        if not source.read(bufsize):
+            return
 
 
 def _check_member(member: tarfile.TarInfo) -> None:
@@ -163,16 +206,19 @@ def _check_member(member: tarfile.TarInfo) -> None:
 
 
 def _write_member(data: BinaryIO, target: Path, mode: int) -> int:
+    # Only the local calls are under os_errors: a failing read is the peer's (FetchFailed).
     written = 0
-    with os_errors("write", target):
+    with os_errors("create", target):
         fd = os.open(
             target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode or 0o644
         )
-        try:
-            while chunk := data.read(_COPY_CHUNK):
+    try:
+        while chunk := data.read(_COPY_CHUNK):
+            with os_errors("write", target):
                 write_all(fd, chunk)
-                written += len(chunk)
+            written += len(chunk)
+        with os_errors("fsync", target):
             os.fsync(fd)
-        finally:
-            os.close(fd)
+    finally:
+        os.close(fd)
     return written

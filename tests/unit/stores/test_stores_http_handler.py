@@ -15,7 +15,7 @@ import trio
 from test_stores_local import MemoryConfig, make_path
 
 from pylotus.jsonrpc import CallContext
-from pylotus.stores import FetchHandler, LocalStore, MemIndex
+from pylotus.stores import FetchHandler, LocalStore, MemIndex, http_handler
 
 Message = MutableMapping[str, Any]
 
@@ -68,7 +68,12 @@ def tree(root: Path) -> dict[str, bytes | None]:
 
 
 @pytest.fixture
-async def served(tmp_path: Path) -> tuple[FetchHandler, Path]:
+async def served(store: tuple[LocalStore, Path]) -> tuple[FetchHandler, Path]:
+    return FetchHandler(store[0]), store[1]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> tuple[LocalStore, Path]:
     path = make_path(tmp_path / "store", "store-1", store=True)
     (path / "sealed").mkdir()
     (path / "sealed" / "s-t01000-1").write_bytes(b"sealed bytes" * 1000)
@@ -79,7 +84,7 @@ async def served(tmp_path: Path) -> tuple[FetchHandler, Path]:
     (tmp_path / "secret").write_bytes(b"not for you")
     local = LocalStore(MemIndex(), MemoryConfig([str(path)]))
     await local.open(["http://127.0.0.1:1/remote"])
-    return FetchHandler(local), path
+    return local, path
 
 
 async def test_get_serves_a_declared_file_raw(served: tuple[FetchHandler, Path]) -> None:
@@ -186,3 +191,80 @@ async def test_delete_removes_the_local_copy_and_its_declaration(served: tuple[F
     assert not (path / "cache" / "s-t01000-1").exists()
     assert (path / "sealed" / "s-t01000-1").exists()
     assert (await call(app, "GET", "/remote/cache/s-t01000-1")).status == 404
+
+
+def _get_scope() -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": "/remote/sealed/s-t01000-1",
+        "headers": [],
+        "pylotus.call": CallContext(perms=frozenset(("admin",)), has_token=True),
+    }
+
+
+async def _no_disconnect() -> Message:
+    await trio.sleep_forever()
+    raise AssertionError("unreachable")
+
+
+async def test_a_stalled_client_is_dropped_and_its_file_closed(
+    store: tuple[LocalStore, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = FetchHandler(store[0], send_timeout=0.2)
+    opened: list[Any] = []
+    real_open = http_handler._open
+
+    def spy(found: Path) -> Any:
+        result = real_open(found)
+        opened.append(result[0])
+        return result
+
+    monkeypatch.setattr(http_handler, "_open", spy)
+    messages: list[str] = []
+
+    async def stalled_send(message: Message) -> None:
+        messages.append(message["type"])
+        if message["type"] == "http.response.body":
+            await trio.sleep_forever()  # the client's window is full and never drains
+
+    with trio.fail_after(5):
+        await app(_get_scope(), _no_disconnect, stalled_send)
+    assert messages == ["http.response.start", "http.response.body"]
+    assert opened and opened[0].closed
+    assert app.stream_limiter.borrowed_tokens == 0
+
+    async def stalled_start(message: Message) -> None:
+        await trio.sleep_forever()
+
+    opened.clear()
+    with trio.fail_after(5):
+        await app(_get_scope(), _no_disconnect, stalled_start)
+    assert opened and opened[0].closed  # the reader is closed even if the headers never went out
+
+
+async def test_concurrent_streams_are_bounded(store: tuple[LocalStore, Path]) -> None:
+    app = FetchHandler(store[0], max_streams=2)
+    release = trio.Event()
+    streaming = 0
+    peak = 0
+
+    async def slow_send(message: Message) -> None:
+        nonlocal streaming, peak
+        if message["type"] == "http.response.start":
+            streaming += 1
+            peak = max(peak, streaming)
+            await release.wait()
+        elif not message.get("more_body", False):
+            streaming -= 1
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            for _ in range(5):
+                nursery.start_soon(app, _get_scope(), _no_disconnect, slow_send)
+            while app.stream_limiter.statistics().tasks_waiting < 3 or streaming < 2:
+                await trio.sleep(0.01)  # opening a file runs in a thread: poll until it settles
+            await trio.sleep(0.1)
+            assert streaming == 2 and app.stream_limiter.statistics().tasks_waiting == 3
+            release.set()
+    assert peak == 2 and streaming == 0

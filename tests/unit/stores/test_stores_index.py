@@ -97,9 +97,10 @@ async def test_best_alloc_filters_by_use_space_and_health_and_orders_by_availabl
     stored = await index.storage_best_alloc(FT.SEALED, SSIZE, PathType.STORAGE)
     assert [b.id for b in stored][0] == "store-only"  # 90 GiB × 10 beats every other CanStore path
 
-    # Sealing needs 14.1 sector sizes for a cache; storing a finalized one only 0.2.
-    roomy = await make((info("p"), stat(SSIZE)))
-    with pytest.raises(NoSpace, match="no good path found.*'cache'.*2048 bytes available, 28876 needed"):
+    # Sealing needs 14.1 sector sizes for a cache; storing a finalized one 1.4 (pylotus keeps all of
+    # tree_r_last).
+    roomy = await make((info("p"), stat(2 * SSIZE)))
+    with pytest.raises(NoSpace, match="no good path found.*'cache'.*4096 bytes available, 28876 needed"):
         await roomy.storage_best_alloc(FT.CACHE, SSIZE, PathType.SEALING)
     assert [b.id for b in await roomy.storage_best_alloc(FT.CACHE, SSIZE, PathType.STORAGE)] == ["p"]
 

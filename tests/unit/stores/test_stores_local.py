@@ -24,6 +24,7 @@ from pylotus.stores import (
     PathType,
     SectorNotFound,
     StorageID,
+    StorageIOError,
     StorageNotFound,
     StoresError,
 )
@@ -86,6 +87,20 @@ async def test_open_declares_sector_files_and_reports_what_it_skips(
     assert info.urls == ("http://127.0.0.1:1/remote",)
 
 
+async def test_a_file_where_fetching_should_be_skips_only_that_path(tmp_path: Path) -> None:
+    bad = make_path(tmp_path / "bad", "bad")
+    (bad / "sealed").mkdir()
+    (bad / "sealed" / "fetching").write_text("not a directory")
+    good = make_path(tmp_path / "good", "good")
+    local = LocalStore(MemIndex(), MemoryConfig([str(bad), str(good)]))
+
+    failures = await local.open(["http://127.0.0.1:1/remote"])
+
+    assert [type(f) for f in failures] == [StorageIOError]
+    assert f"cannot list unfinished downloads in '{bad / 'sealed' / 'fetching'}'" in str(failures[0])
+    assert local.local_paths() == {"good": str(good)}
+
+
 async def test_add_local_persists_and_refuses_bad_paths_without_a_trace(tmp_path: Path) -> None:
     config = MemoryConfig()
     local = LocalStore(MemIndex(), config)
@@ -132,6 +147,26 @@ async def test_reservations_are_one_step_so_two_tasks_cannot_share_the_last_spac
     assert outcomes.count("reserved") == 1 and len(refused) == 1
     assert refused[0].startswith(f"can't reserve {4 * MIB} bytes in '{path}' (id:p), only ")
     assert (await local.fs_stat(StorageID("p"))).reserved == 0  # released when the block ended
+
+
+async def test_the_index_sees_a_released_reservation_at_once(tmp_path: Path) -> None:
+    path = make_path(tmp_path / "p", "p", limit=6 * MIB)
+    index = MemIndex()
+    local = LocalStore(index, MemoryConfig([str(path)]))
+    await local.open([])
+    ids = {FT.SEALED: StorageID("p")}
+
+    async with local.reserve(S1, 4 * MIB, FT.SEALED, ids, SEAL_OVERHEAD):
+        with pytest.raises(NoSpace, match="p: .* bytes available"):
+            await index.storage_best_alloc(FT.SEALED, 4 * MIB, PathType.SEALING)
+    # No heartbeat in between: the release itself reached the index.
+    assert [i.id for i in await index.storage_best_alloc(FT.SEALED, 4 * MIB, PathType.SEALING)] == ["p"]
+
+    with trio.CancelScope() as scope:
+        async with local.reserve(S1, 4 * MIB, FT.SEALED, ids, SEAL_OVERHEAD):
+            scope.cancel()
+            await trio.sleep_forever()
+    assert [i.id for i in await index.storage_best_alloc(FT.SEALED, 4 * MIB, PathType.SEALING)] == ["p"]
 
 
 async def test_reserved_space_shrinks_as_the_file_is_written(tmp_path: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
+import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
@@ -28,8 +30,10 @@ from pylotus.stores import (
     SectorNotFound,
     StorageID,
     StorageInfo,
+    StorageIOError,
     StoresError,
 )
+from pylotus.stores import remote as remote_module
 from pylotus.stores.http_handler import Message, Receive, Scope, Send
 
 FT = SectorFileType
@@ -244,3 +248,61 @@ async def test_remote_fs_stat_goes_through_remote_stat(world: World) -> None:
     no_auth = RemoteStore(LocalStore(world.index, MemoryConfig()), world.index, {})
     with pytest.raises(StoresError, match="fsstat: got http 401"):
         await no_auth.fs_stat(StorageID("source"))
+
+
+async def _serve_resetting(nursery: trio.Nursery) -> str:
+    """A peer that announces a whole sealed file, sends 64 KiB of it, then resets the connection."""
+
+    async def handler(stream: trio.SocketStream) -> None:
+        with contextlib.suppress(trio.BrokenResourceError):
+            await stream.receive_some(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
+            await stream.send_all(head % SEALED + b"x" * 65536)
+            await trio.sleep(0.05)
+            stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            await stream.aclose()
+
+    listeners = await nursery.start(partial(trio.serve_tcp, handler, 0, host="127.0.0.1"))
+    return f"http://127.0.0.1:{listeners[0].socket.getsockname()[1]}/remote"
+
+
+async def test_a_reset_mid_body_moves_on_to_the_next_url(world: World) -> None:
+    async with trio.open_nursery() as nursery:
+        flaky = await _serve_resetting(nursery)
+        await world.index.storage_attach(StorageInfo(StorageID("flaky"), (flaky,), 1000, True, True), ROOMY)
+        await world.index.storage_declare_sector(StorageID("flaky"), S1, FT.SEALED, True)
+        got = await world.remote.acquire_sector(
+            S1, SEALED, FT.SEALED, FT.NONE, PathType.SEALING, AcquireMode.COPY
+        )
+        assert digest(got.paths[FT.SEALED]) == digest(world.source / "sealed" / "s-t01000-1")
+        assert leftovers(world.dest) == []
+
+        await world.index.storage_drop_sector(StorageID("source"), S1, FT.SEALED)
+        await world.remote.local.remove(S1, FT.SEALED, force=True)
+        dead = f"http://127.0.0.1:{_free_port()}/remote"
+        await world.index.storage_attach(StorageInfo(StorageID("flaky"), (dead,), 1000, True, True), ROOMY)
+        with pytest.raises(FetchFailed) as err:
+            await world.remote.acquire_sector(
+                S1, SEALED, FT.SEALED, FT.NONE, PathType.SEALING, AcquireMode.COPY
+            )
+        message = str(err.value)
+        assert (
+            f"{flaky}/sealed/s-t01000-1 (storage flaky): reading from '{flaky}/sealed/s-t01000-1'" in message
+        )
+        assert f"{dead}/sealed/s-t01000-1 (storage flaky): ConnectionRefusedError" in message
+        assert leftovers(world.dest) == []
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_download_that_cannot_be_moved_into_place_leaves_no_temporary_file(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_move(src: Path, dst: Path) -> None:
+        assert src.exists()  # the whole download is there, about to be renamed
+        raise StorageIOError(f"cannot move into place '{dst}': input/output error")
+
+    monkeypatch.setattr(remote_module, "move_into_place", broken_move)
+    with pytest.raises(StorageIOError, match="cannot move into place"):
+        await world.remote.acquire_sector(S1, SEALED, FT.SEALED, FT.NONE, PathType.SEALING, AcquireMode.COPY)
+    assert leftovers(world.dest) == [] and not (world.dest / "sealed" / "s-t01000-1").exists()
+    assert (await world.remote.local.fs_stat(StorageID("dest"))).reserved == 0

@@ -38,7 +38,7 @@ def listing(
 def test_storage_list_layout_with_usage_bar_counts_use_and_urls() -> None:
     local = listing(
         "aaaa",
-        FsStat(capacity=100 * GIB, available=40 * GIB, reserved=10 * GIB),
+        FsStat(capacity=100 * GIB, available=40 * GIB, reserved=10 * GIB, fs_available=50 * GIB),
         seal=True,
         store=True,
         local="/data/seal",
@@ -46,20 +46,24 @@ def test_storage_list_layout_with_usage_bar_counts_use_and_urls() -> None:
     )
     remote = listing(
         "bb",
-        FsStat(capacity=50 * GIB, available=50 * GIB),
+        FsStat(capacity=50 * GIB, available=50 * GIB, fs_available=50 * GIB),
         seal=False,
         store=True,
         local=None,
         latency=0.00123,
     )
     readonly = listing(
-        "c", FsStat(capacity=10 * GIB, available=1 * GIB), seal=False, store=False, local="/ro"
+        "c",
+        FsStat(capacity=10 * GIB, available=1 * GIB, fs_available=1 * GIB),
+        seal=False,
+        store=False,
+        local="/ro",
     )
     failed = listing("d", None, seal=True, store=False, local=None, error="fsstat: path not found: 'd'")
     out = format_storage_list([failed, readonly, remote, local])
     assert out == (
         "aaaa:\n"
-        f"\t[{'#' * 25}{'*' * 5}{' ' * 20}] 60 GiB/100 GiB 60%\n"
+        f"\t[{'#' * 20}{'*' * 5}{' ' * 25}] 50 GiB/100 GiB 50%\n"  # FSAvailable, as Lotus
         "\tUnsealed: 1; Sealed: 1; Caches: 1; Reserved: 10 GiB\n"
         "\tWeight: 10; Use: Seal Store\n"
         "\tLocal: /data/seal\n"
@@ -84,7 +88,7 @@ def test_storage_list_layout_with_usage_bar_counts_use_and_urls() -> None:
 
 
 def test_storage_list_colours_only_when_asked() -> None:
-    full = listing("a", FsStat(capacity=100, available=1), seal=True, store=False, local="/p")
+    full = listing("a", FsStat(capacity=100, available=1, fs_available=1), seal=True, store=False, local="/p")
     plain = format_storage_list([full])
     coloured = format_storage_list([full], color=True)
     assert "\x1b[" not in plain and "\x1b[31m" in coloured  # red above 98 %
@@ -97,6 +101,8 @@ def test_storage_list_limit_bar_for_max_storage() -> None:
     )
     out = format_storage_list([listing("a", stat, seal=True, store=True, local="/p")])
     assert f"\t[{'#' * 40}{' ' * 10}] 8 GiB/10 GiB 80% (limit)\n" in out
+    # The filesystem bar shows the filesystem (FSAvailable), not the capped Available (Lotus).
+    assert f"\t[{'#' * 20}{' ' * 30}] 40 GiB/100 GiB 40% (filesystem)\n" in out
 
 
 def test_find_layout_groups_types_per_path_and_prints_both_flags() -> None:

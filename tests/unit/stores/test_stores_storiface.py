@@ -115,7 +115,7 @@ def test_sector_ref_gives_the_sector_size() -> None:
 
 def test_space_use_tables() -> None:
     assert seal_space_use(FT.UNSEALED | FT.SEALED | FT.CACHE, GIB32) == (10 + 10 + 141) * GIB32 // 10
-    assert store_space_use(FT.SEALED | FT.CACHE, GIB32) == (10 + 2) * GIB32 // 10
+    assert store_space_use(FT.SEALED | FT.CACHE, GIB32) == (10 + 14) * GIB32 // 10
     assert seal_space_use(FT.NONE, GIB32) == 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pylotus.stores import FetchFailed, StorageIOError
+from pylotus.stores import FetchFailed, StorageIOError, tarutil
 from pylotus.stores.tarutil import TarStream, extract_tar, plan_tar
 
 
@@ -93,3 +93,19 @@ def test_a_cut_stream_fails(tmp_path: Path) -> None:
     data = _drain(TarStream(plan_tar(cache)))
     with pytest.raises(FetchFailed, match="bad tar stream"):
         extract_tar(io.BytesIO(data[:30_000]), tmp_path / "out")
+
+
+def test_the_extracted_directory_is_synced_before_it_is_returned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[tuple[Path, list[str]]] = []
+    real = tarutil.fsync_dir
+
+    def spy(directory: Path) -> None:
+        synced.append((directory, sorted(p.name for p in directory.iterdir())))
+        real(directory)
+
+    monkeypatch.setattr(tarutil, "fsync_dir", spy)
+    data = _drain(TarStream(plan_tar(_cache_dir(tmp_path))))
+    extract_tar(io.BytesIO(data), tmp_path / "out")
+    assert synced == [(tmp_path / "out", ["p_aux", "sc-02-data-tree-r-last.dat", "t_aux"])]
