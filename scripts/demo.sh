@@ -30,6 +30,10 @@ echo "    API at $(cat "$PYLOTUS_PATH/api")"
 echo "==> pylotus auth api-info --perm write"
 pylotus auth api-info --perm write
 
+echo "==> the devnet chain: the funded default wallet key and the head (one tipset per 4s)"
+pylotus wallet list
+pylotus chain head
+
 echo "==> pylotus client commP of 1 MiB of random data"
 head -c 1048576 /dev/urandom >"$home/payload"
 pylotus client commP "$home/payload"
@@ -41,7 +45,7 @@ echo "==> a second daemon on the same repo is refused"
 pylotus daemon --api 0 || true
 
 echo "==> not implemented yet (each says which issue brings it):"
-for cmd in "pylotus wallet list" "pylotus-miner init" "pylotus-seal-worker run" "pylotus-miner sectors pledge"; do
+for cmd in "pylotus-miner init" "pylotus-seal-worker run" "pylotus-miner sectors pledge"; do
     $cmd 2>&1 | sed 's/^/    /' || true
 done
 echo "==> daemon log"

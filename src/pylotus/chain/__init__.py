@@ -7,6 +7,9 @@ API) on top of these.  Import from here, not from the modules.
 
 from __future__ import annotations
 
+from .api import FULLNODE_TABLE as FULLNODE_TABLE
+from .api import FullNodeApi as FullNodeApi
+from .api import FullNodeClient as FullNodeClient
 from .bigint import FIL_PRECISION as FIL_PRECISION
 from .bigint import TokenAmount as TokenAmount
 from .bigint import parse_fil as parse_fil
@@ -18,7 +21,9 @@ from .crypto import key_address as key_address
 from .crypto import new_secp256k1_key as new_secp256k1_key
 from .crypto import sign as sign
 from .crypto import verify as verify
+from .errors import ActorNotFound as ActorNotFound
 from .errors import ChainError as ChainError
+from .errors import ChainStoreError as ChainStoreError
 from .errors import InvalidAmount as InvalidAmount
 from .errors import InvalidCbor as InvalidCbor
 from .errors import InvalidGenesisFile as InvalidGenesisFile
@@ -26,18 +31,27 @@ from .errors import InvalidKey as InvalidKey
 from .errors import InvalidMessage as InvalidMessage
 from .errors import InvalidPreSeal as InvalidPreSeal
 from .errors import InvalidSignature as InvalidSignature
+from .errors import MessageRejected as MessageRejected
 from .errors import PreSealFailed as PreSealFailed
+from .errors import TipSetNotFound as TipSetNotFound
 from .errors import UnsupportedKeyType as UnsupportedKeyType
 from .errors import WalletError as WalletError
 from .errors import WalletKeyExists as WalletKeyExists
 from .errors import WalletKeyNotFound as WalletKeyNotFound
 from .exitcode import ExitCode as ExitCode
 from .exitcode import exit_code_name as exit_code_name
+from .mpool import Mpool as Mpool
+from .node import ChainNode as ChainNode
+from .node import MsgLookup as MsgLookup
+from .state import StateTree as StateTree
+from .tipset import BlockHeader as BlockHeader
+from .tipset import TipSet as TipSet
 from .types import Message as Message
 from .types import SignedMessage as SignedMessage
 from .types import sign_message as sign_message
 from .types import verify_signed as verify_signed
 from .types_receipt import MessageReceipt as MessageReceipt
+from .vm import apply_message as apply_message
 from .wallet import Wallet as Wallet
 
 __all__ = [
@@ -73,4 +87,19 @@ __all__ = [
     "sign_message",
     "verify",
     "verify_signed",
+    # issue #7, the chain itself
+    "FULLNODE_TABLE",
+    "ActorNotFound",
+    "BlockHeader",
+    "ChainNode",
+    "ChainStoreError",
+    "FullNodeApi",
+    "FullNodeClient",
+    "MessageRejected",
+    "Mpool",
+    "MsgLookup",
+    "StateTree",
+    "TipSet",
+    "TipSetNotFound",
+    "apply_message",
 ]

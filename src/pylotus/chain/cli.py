@@ -5,6 +5,7 @@ Global flags: ``--repo`` (env ``PYLOTUS_PATH``, default ``~/.pylotus``) and ``--
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import click
@@ -23,6 +24,7 @@ from ..jsonrpc.auth_cli import auth_group
 from ..repo import RepoType
 from .client_cli import client_group
 from .daemon import DEFAULT_API_PORT, run_daemon
+from .node_cli import Duration, chain_group, mpool_group, send, sync_group, wallet_group
 
 __all__ = ["cli", "main"]
 
@@ -50,23 +52,33 @@ def cli(ctx: click.Context, repo: Path) -> None:
     show_default=True,
     help="port to serve the API on, on 127.0.0.1 (0 picks a free port)",
 )
+@click.option(
+    "--block-delay",
+    type=Duration(),
+    default="4s",
+    show_default=True,
+    help="time between two tipsets of the devnet (a Go duration: 1s, 500ms)",
+)
+@click.option(
+    "--genesis-template",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="genesis template (pylotus-seed genesis new) for a new chain; ignored once the chain exists",
+)
 @pass_cli
-def daemon(cli_ctx: CliContext, api_port: int) -> None:
+def daemon(cli_ctx: CliContext, api_port: int, block_delay: float, genesis_template: Path | None) -> None:
     """Start a pylotus daemon process."""
-    run_async(run_daemon, cli_ctx.repo(), api_port)
+    if block_delay <= 0:
+        raise click.BadParameter("must be positive", param_hint="'--block-delay'")
+    run = partial(run_daemon, block_delay=block_delay, genesis_template=genesis_template)
+    run_async(run, cli_ctx.repo(), api_port)
 
 
 cli.add_command(auth_group)
 cli.add_command(client_group)
+for _command in (wallet_group, send, chain_group, mpool_group, sync_group):
+    cli.add_command(_command)
 
-for _name, _help in [
-    ("wallet", "Manage wallet"),
-    ("send", "Send funds between accounts"),
-    ("chain", "Interact with filecoin blockchain"),
-    ("state", "Interact with and query filecoin chain state"),
-    ("mpool", "Manage message pool"),
-]:
-    stub_command(cli, _name, issue=7, help=_help)
+stub_command(cli, "state", issue=7, help="Interact with and query filecoin chain state")
 stub_command(cli, "devnet", issue=9, help="Run a local devnet: node, genesis miner and seal worker")
 
 

@@ -16,9 +16,13 @@ node adds its own branches here: messages, mpool, actors)::
         ├── InvalidAmount           a FIL amount or big integer that does not parse or does not fit
         ├── InvalidMessage          a Message, SignedMessage or MessageReceipt that cannot be built or
         │                           decoded (CBOR or JSON); the message names the field
-        └── WalletError             a wallet operation refused, or its keystore failed
-            ├── WalletKeyNotFound   no key for the address in this wallet, or no default address
-            └── WalletKeyExists     an import of a key the wallet already holds
+        ├── WalletError             a wallet operation refused, or its keystore failed
+        │   ├── WalletKeyNotFound   no key for the address in this wallet, or no default address
+        │   └── WalletKeyExists     an import of a key the wallet already holds
+        ├── ActorNotFound           no actor at an address in the state tree (Lotus ``actor not found``)
+        ├── MessageRejected         a message the mpool or the VM refuses before applying it
+        ├── TipSetNotFound          no tipset at a height, or with a key, in this chain
+        └── ChainStoreError         the chain's datastore holds something it cannot read
 
 Messages follow STYLE.md: one line, lower case, values quoted, Lotus's wording where Lotus has one
 (``signature did not match``, ``must resolve ID addresses before using them to verify a signature``).
@@ -49,6 +53,10 @@ __all__ = [
     "WalletError",
     "WalletKeyExists",
     "WalletKeyNotFound",
+    "ActorNotFound",
+    "MessageRejected",
+    "TipSetNotFound",
+    "ChainStoreError",
     "os_errors",
 ]
 
@@ -113,6 +121,23 @@ class WalletKeyNotFound(WalletError):
 
 class WalletKeyExists(WalletError):
     """``import`` of a key whose address the wallet already holds (Lotus ``key already exists``)."""
+
+
+class ActorNotFound(ChainError):
+    """No actor has the address in the state tree (Lotus ``types.ErrActorNotFound``)."""
+
+
+class MessageRejected(ChainError):
+    """A message refused before it changes any state: by the mpool on entry (bad signature, nonce
+    too low or gap, not enough funds, gas limit, size) or by the VM when a block applies it."""
+
+
+class TipSetNotFound(ChainError):
+    """No tipset at the requested height or with the requested key in this node's chain."""
+
+
+class ChainStoreError(ChainError):
+    """The chain datastore holds a record that does not decode: the repo is damaged."""
 
 
 @contextlib.contextmanager

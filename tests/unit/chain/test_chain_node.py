@@ -1,0 +1,100 @@
+"""The chain node over a real LevelDB datastore: genesis, blocks, persistence, message lookups."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import trio
+
+from pylotus.chain.bigint import TokenAmount
+from pylotus.chain.crypto import key_address, new_secp256k1_key
+from pylotus.chain.errors import MessageRejected, TipSetNotFound
+from pylotus.chain.genesis import DEFAULT_BALANCE
+from pylotus.chain.genesis_template import Actor as GenesisActor
+from pylotus.chain.genesis_template import new_template
+from pylotus.chain.node import ChainNode
+from pylotus.chain.node_cli import format_table, parse_duration
+from pylotus.chain.types import Message
+from pylotus.chain.wallet import Wallet
+from pylotus.repo import Datastore, Keystore
+
+
+@pytest.fixture
+def wallet(tmp_path: Path) -> Wallet:
+    path = tmp_path / "keystore"
+    path.mkdir(mode=0o700)
+    return Wallet(Keystore(path))
+
+
+def test_default_genesis_funds_the_wallet_default_and_persists(tmp_path: Path, wallet: Wallet) -> None:
+    with Datastore(tmp_path / "ds") as ds:
+        node = ChainNode.open(ds, wallet, None)
+        sender = wallet.default()
+        assert node.state.balance(sender) == DEFAULT_BALANCE
+        target = key_address(new_secp256k1_key())
+        signed = node.push_message(
+            Message(to=target, from_=sender, value=TokenAmount.from_fil(3)), TokenAmount(0)
+        )
+        assert node.mpool.pending() == [signed]
+        node.produce(1)
+        node.produce(2)
+        assert node.head.height == 2 and node.mpool.pending() == []
+        lookup = node.search_message(signed.cid())
+        assert lookup is not None and lookup.tipset.height == 1 and lookup.receipt.exit_code == 0
+        root, genesis_key = node.state.root(), node.tipset_at(0).key()
+    with Datastore(tmp_path / "ds") as ds:
+        again = ChainNode.open(ds, wallet, None)
+        assert again.head.height == 2 and again.state.root() == root
+        assert again.state.balance(target) == TokenAmount.from_fil(3)
+        assert again.tipset_at(0).key() == genesis_key
+        with pytest.raises(TipSetNotFound):
+            again.tipset_at(3)
+
+
+def test_template_accounts_become_actors(tmp_path: Path, wallet: Wallet) -> None:
+    owner = key_address(new_secp256k1_key())
+    template = replace(new_template("pylotus-test"), accounts=(GenesisActor.account(owner, 7),))
+    with Datastore(tmp_path / "ds") as ds:
+        node = ChainNode.open(ds, wallet, template)
+        assert node.state.balance(owner) == TokenAmount(7)
+        assert wallet.list() == []  # a template's chain funds no node key
+
+
+def test_push_message_without_funds_is_refused(tmp_path: Path, wallet: Wallet) -> None:
+    with Datastore(tmp_path / "ds") as ds:
+        node = ChainNode.open(ds, wallet, None)
+        poor = wallet.new()
+        with pytest.raises(MessageRejected, match="sender '.*' not found"):
+            node.push_message(Message(to=poor, from_=poor, value=TokenAmount(1)), TokenAmount(0))
+        assert node.mpool.pending() == []
+
+
+async def test_wait_message_returns_after_the_block(tmp_path: Path, wallet: Wallet) -> None:
+    with Datastore(tmp_path / "ds") as ds:
+        node = ChainNode.open(ds, wallet, None)
+        target = key_address(new_secp256k1_key())
+        signed = node.push_message(
+            Message(to=target, from_=wallet.default(), value=TokenAmount(5)), TokenAmount(0)
+        )
+        async with trio.open_nursery() as nursery:
+            await nursery.start(node.run, 0.01)
+            with trio.fail_after(5):
+                lookup = await node.wait_message(signed.cid())
+            nursery.cancel_scope.cancel()
+        assert lookup.receipt.exit_code == 0 and lookup.tipset.height >= 1
+
+
+def test_parse_duration_as_go() -> None:
+    assert parse_duration("4s") == 4.0
+    assert parse_duration("500ms") == 0.5
+    assert parse_duration("1m30s") == 90.0
+    assert parse_duration("0") == 0.0
+    for bad in ("", "4", "1x", "s"):
+        with pytest.raises(ValueError, match="time: invalid duration"):
+            parse_duration(bad)
+
+
+def test_table_layout() -> None:
+    assert format_table([["Address", "Default"], ["t1abc", "X"]]) == "Address  Default\nt1abc    X\n"
