@@ -29,7 +29,7 @@ def test_help_and_version(group: click.Group) -> None:
         (node_cli, ["state", "power"], 7),
         (miner_cli, ["init", "--actor", "t01000", "--sector-size", "2KiB"], 8),
         (miner_cli, ["sectors", "pledge"], 8),
-        (worker_cli, ["run", "--listen", "127.0.0.1:3456"], 6),
+        (worker_cli, ["storage", "attach"], 6),
     ],
 )
 def test_unbuilt_commands_fail_loudly(group: click.Group, args: list[str], issue: int) -> None:

@@ -13,9 +13,12 @@ reference/lotus-miner.md §4.  How the pieces fit::
     *Selector (selectors)         which workers may run a request, and which is best
     SchedSnapshot (diag)          what status calls read: SealingSchedDiag, WorkerStats, WorkerJobs
     Scheduler (scheduler)         the loop: one trio task owning queue and pools, fed by channels
+    Manager (manager)             sealing calls with their locks, selectors and prepare steps
+    RemoteWorkers (remote_worker) WorkerConnect: dial a seal worker back, heartbeat it, drop it
+    format_workers (workers_format)  the ``sealing workers`` layout from WorkerStats JSON
 
-The manager (sealing calls with their locks, selectors and prepare steps) and the worker side
-come with the rest of issue #6.  Import from here, not from the modules.
+``python -m pylotus.sched.testminer`` runs a miner stand-in for seal-worker tests (until #8).
+Import from here, not from the modules.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ from .pools import PoolUsage as PoolUsage
 from .pools import RefusalCause as RefusalCause
 from .pools import check_resources as check_resources
 from .queue import RequestQueue as RequestQueue
+from .remote_worker import HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL
+from .remote_worker import HEARTBEAT_TIMEOUT as HEARTBEAT_TIMEOUT
+from .remote_worker import WORKER_CONNECT_TABLE as WORKER_CONNECT_TABLE
+from .remote_worker import RemoteWorkerHandle as RemoteWorkerHandle
+from .remote_worker import RemoteWorkers as RemoteWorkers
+from .remote_worker import WorkerRefused as WorkerRefused
 from .request import DEFAULT_SCHED_PRIORITY as DEFAULT_SCHED_PRIORITY
 from .request import PrepareAction as PrepareAction
 from .request import WorkerAction as WorkerAction
@@ -66,14 +75,18 @@ from .worker_info import WorkerInfo as WorkerInfo
 from .worker_info import WorkerJob as WorkerJob
 from .worker_info import WorkerResources as WorkerResources
 from .worker_info import WorkerStats as WorkerStats
+from .workers_format import format_workers as format_workers
 
 __all__ = [
     "DEFAULT_SCHED_PRIORITY",
     "FULL_PASS_INTERVAL",
+    "HEARTBEAT_INTERVAL",
+    "HEARTBEAT_TIMEOUT",
     "PARALLEL_DENOM",
     "PARALLEL_NUM",
     "RESOURCE_TABLE",
     "SELECTOR_TIMEOUT",
+    "WORKER_CONNECT_TABLE",
     "AllocSelector",
     "ExistingSelector",
     "InvalidResourceEnv",
@@ -86,6 +99,8 @@ __all__ = [
     "PrepareAction",
     "Refusal",
     "RefusalCause",
+    "RemoteWorkerHandle",
+    "RemoteWorkers",
     "RequestQueue",
     "ResourceTable",
     "Resources",
@@ -105,6 +120,7 @@ __all__ = [
     "WorkerID",
     "WorkerInfo",
     "WorkerJob",
+    "WorkerRefused",
     "WorkerRequest",
     "WorkerResources",
     "WorkerSelector",
@@ -112,6 +128,7 @@ __all__ = [
     "WorkerStats",
     "check_resources",
     "default_resource_env",
+    "format_workers",
     "machine_resources",
     "parse_resource_env",
 ]

@@ -26,9 +26,10 @@ written.  Identical concurrent calls (same sector, task and arguments) share one
 ``getWork`` dedupes by work ID: a caller that retries while the first call still runs gets the
 first call's result instead of a second PreCommit1.
 
-**Local workers only for now**: the workers are :class:`~pylotus.worker.LocalWorker` objects in
-this process (the miner's own, or several in tests).  Remote seal workers over RPC, with call IDs
-and ``Return*`` results kept across reconnects, come with the seal-worker daemon.
+Workers are :class:`~pylotus.worker.LocalWorker` objects in this process (the miner's own, or
+several in tests) or seal workers reached through :class:`~pylotus.worker.WorkerClient`
+(:mod:`.remote_worker`); both have the same sealing methods.  Remote calls are synchronous for now:
+call IDs and ``Return*`` results kept across reconnects are still to come.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ import trio
 from ..abi import SectorFileType, UnpaddedPieceSize
 from ..proofs import PieceInfo, SectorCids
 from ..stores import AcquireMode, PathType, RemoteStore, SectorIndex, SectorLocks, SectorRef
-from ..worker import LocalWorker
+from ..worker import LocalWorker, WorkerClient
 from .manager_local import LocalWorkerHandle
+from .remote_worker import RemoteWorkerHandle
 from .request import DEFAULT_SCHED_PRIORITY, PrepareAction
 from .scheduler import Scheduler
 from .selectors import AllocSelector, ExistingSelector, TaskSelector, WorkerSelector
@@ -61,9 +63,13 @@ ALL_TYPES: Final = FT.UNSEALED | FT.SEALED | FT.CACHE
 T = TypeVar("T")
 
 
-def _local(handle: WorkerHandle) -> LocalWorker:
-    """The worker behind a handle the manager added (only local ones, for now)."""
-    if not isinstance(handle, LocalWorkerHandle):
+SealingWorker = LocalWorker | WorkerClient
+"""What a sealing call runs on: a worker in this process, or a seal worker's API client."""
+
+
+def _local(handle: WorkerHandle) -> SealingWorker:
+    """The worker behind a handle the manager (or ``RemoteWorkers``) added."""
+    if not isinstance(handle, LocalWorkerHandle | RemoteWorkerHandle):
         raise RuntimeError(f"manager got a worker it did not add: {handle!r:.80}")
     return handle.worker
 
@@ -135,7 +141,7 @@ class Manager:
         task: TaskType,
         selector: WorkerSelector,
         prepare: PrepareAction | None,
-        work: Callable[[LocalWorker], Awaitable[T]],
+        work: Callable[[SealingWorker], Awaitable[T]],
         priority: int,
     ) -> T:
         """Join an identical running call, or lock, schedule and run this one.
