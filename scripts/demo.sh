@@ -45,7 +45,7 @@ echo "==> a second daemon on the same repo is refused"
 pylotus daemon --api 0 || true
 
 echo "==> not implemented yet (each says which issue brings it):"
-for cmd in "pylotus-miner init" "pylotus-seal-worker run" "pylotus-miner sectors pledge"; do
+for cmd in "pylotus-miner init" "pylotus-miner sectors pledge"; do
     $cmd 2>&1 | sed 's/^/    /' || true
 done
 echo "==> daemon log"
