@@ -26,7 +26,6 @@ def test_help_and_version(group: click.Group) -> None:
 @pytest.mark.parametrize(
     "group,args,issue",
     [
-        (node_cli, ["state", "power"], 7),
         (miner_cli, ["init", "--actor", "t01000", "--sector-size", "2KiB"], 8),
         (miner_cli, ["sectors", "pledge"], 8),
         (worker_cli, ["storage", "attach"], 6),

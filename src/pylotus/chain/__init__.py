@@ -7,6 +7,7 @@ API) on top of these.  Import from here, not from the modules.
 
 from __future__ import annotations
 
+from .actor_power import POWER_ID as POWER_ID
 from .api import FULLNODE_TABLE as FULLNODE_TABLE
 from .api import FullNodeApi as FullNodeApi
 from .api import FullNodeClient as FullNodeClient
@@ -33,6 +34,8 @@ from .errors import InvalidPreSeal as InvalidPreSeal
 from .errors import InvalidSignature as InvalidSignature
 from .errors import MessageRejected as MessageRejected
 from .errors import PreSealFailed as PreSealFailed
+from .errors import RandomnessUnavailable as RandomnessUnavailable
+from .errors import SectorNotFound as SectorNotFound
 from .errors import TipSetNotFound as TipSetNotFound
 from .errors import UnsupportedKeyType as UnsupportedKeyType
 from .errors import WalletError as WalletError
@@ -40,9 +43,15 @@ from .errors import WalletKeyExists as WalletKeyExists
 from .errors import WalletKeyNotFound as WalletKeyNotFound
 from .exitcode import ExitCode as ExitCode
 from .exitcode import exit_code_name as exit_code_name
+from .miner_state import MINER_CODE as MINER_CODE
+from .miner_state import MinerState as MinerState
 from .mpool import Mpool as Mpool
 from .node import ChainNode as ChainNode
 from .node import MsgLookup as MsgLookup
+from .randomness import ChainRandomness as ChainRandomness
+from .randomness import DomainSeparationTag as DomainSeparationTag
+from .randomness import draw_randomness as draw_randomness
+from .runtime import ChainContext as ChainContext
 from .state import StateTree as StateTree
 from .tipset import BlockHeader as BlockHeader
 from .tipset import TipSet as TipSet
@@ -102,4 +111,14 @@ __all__ = [
     "TipSet",
     "TipSetNotFound",
     "apply_message",
+    # issue #7, randomness, power and miner actors
+    "MINER_CODE",
+    "POWER_ID",
+    "ChainContext",
+    "ChainRandomness",
+    "DomainSeparationTag",
+    "MinerState",
+    "RandomnessUnavailable",
+    "SectorNotFound",
+    "draw_randomness",
 ]

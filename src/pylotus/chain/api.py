@@ -10,6 +10,11 @@ error (``InvalidMessage``), which the RPC server turns into Lotus's error code 1
 (``tsk``) are accepted and ignored: every state query reads the head, as a devnet client asks;
 ``StateWaitMsg``'s confidence is ignored too (a devnet has no reorgs).  ``WalletSetDefault``,
 ``MpoolGetNonce`` and ``StateGetActor`` are served as well, for the CLI.
+
+Miner and power state (``StateMiner*``, ``StateSector*``) reads the actors of
+:mod:`pylotus.chain.actor_power` and :mod:`pylotus.chain.actor_miner`; randomness
+(``ChainGetRandomnessFrom{Tickets,Beacon}``, v0 params ``[tsk, pers, round, entropy]``) is drawn as
+:mod:`pylotus.chain.randomness` documents, from the head's chain.
 """
 
 from __future__ import annotations
@@ -19,14 +24,18 @@ from typing import Final, final
 
 from multiformats import CID
 
-from pylotus.abi import Address, AddressProtocol, JsonValue
+from pylotus.abi import Address, AddressProtocol, JsonValue, RegisteredSealProof
 from pylotus.jsonrpc import MethodSpec, RpcClient, make_table
 from pylotus.jsonrpc.codec import ADDRESS, BIGINT, BOOL, BYTES, CID_CODEC, JSON, STRING, ListOf
 
+from .actor_power import miner_power_json
 from .bigint import TokenAmount
 from .crypto import KEY_TYPE_SECP256K1
-from .errors import ActorNotFound, InvalidMessage
+from .errors import ActorNotFound, InvalidMessage, SectorNotFound
+from .miner_state import deadline_info, load_miner, period_start
 from .node import ChainNode
+from .policy import WPOST_PERIOD_DEADLINES, initial_pledge, pre_commit_deposit
+from .randomness import ChainRandomness
 from .types import Message, SignedMessage
 
 __all__ = ["FULLNODE_TABLE", "FullNodeApi", "FullNodeClient"]
@@ -48,6 +57,19 @@ FULLNODE_TABLE: Final = make_table(
     MethodSpec("StateAccountKey", "read", (ADDRESS, JSON), ADDRESS),
     MethodSpec("StateGetActor", "read", (ADDRESS, JSON), JSON),
     MethodSpec("StateNetworkVersion", "read", (JSON,), _INT),
+    MethodSpec("ChainGetRandomnessFromTickets", "read", (JSON, _INT, _INT, BYTES), BYTES),
+    MethodSpec("ChainGetRandomnessFromBeacon", "read", (JSON, _INT, _INT, BYTES), BYTES),
+    MethodSpec("StateMinerInfo", "read", (ADDRESS, JSON), JSON),
+    MethodSpec("StateMinerPower", "read", (ADDRESS, JSON), JSON),
+    MethodSpec("StateMinerSectors", "read", (ADDRESS, JSON, JSON), JSON),
+    MethodSpec("StateMinerActiveSectors", "read", (ADDRESS, JSON), JSON),
+    MethodSpec("StateSectorGetInfo", "read", (ADDRESS, _INT, JSON), JSON),
+    MethodSpec("StateSectorPreCommitInfo", "read", (ADDRESS, _INT, JSON), JSON),
+    MethodSpec("StateMinerPreCommitDepositForPower", "read", (ADDRESS, JSON, JSON), BIGINT),
+    MethodSpec("StateMinerInitialPledgeCollateral", "read", (ADDRESS, JSON, JSON), BIGINT),
+    MethodSpec("StateMinerAvailableBalance", "read", (ADDRESS, JSON), BIGINT),
+    MethodSpec("StateMinerProvingDeadline", "read", (ADDRESS, JSON), JSON),
+    MethodSpec("StateMinerDeadlines", "read", (ADDRESS, JSON), JSON),
     MethodSpec("SyncState", "read", (), JSON),
     MethodSpec("WalletHas", "write", (ADDRESS,), BOOL),
     MethodSpec("WalletList", "write", (), ListOf(ADDRESS)),
@@ -127,6 +149,80 @@ class FullNodeApi:
     async def state_network_version(self, tsk: JsonValue) -> JsonValue:
         return self._node.network_version
 
+    # randomness
+    def _randomness(self) -> ChainRandomness:
+        return self._node.randomness()
+
+    async def chain_get_randomness_from_tickets(
+        self, tsk: JsonValue, pers: JsonValue, round_: JsonValue, entropy: bytes
+    ) -> bytes:
+        return self._randomness().from_tickets(_int(pers, "pers"), _int(round_, "round"), entropy)
+
+    async def chain_get_randomness_from_beacon(
+        self, tsk: JsonValue, pers: JsonValue, round_: JsonValue, entropy: bytes
+    ) -> bytes:
+        return self._randomness().from_beacon(_int(pers, "pers"), _int(round_, "round"), entropy)
+
+    # miners and power
+    async def state_miner_info(self, miner: Address, tsk: JsonValue) -> JsonValue:
+        return load_miner(self._node.state, miner)[2].info.to_json()
+
+    async def state_miner_power(self, miner: Address, tsk: JsonValue) -> JsonValue:
+        return miner_power_json(self._node.state, miner)
+
+    async def state_miner_sectors(self, miner: Address, filter_: JsonValue, tsk: JsonValue) -> JsonValue:
+        sectors = load_miner(self._node.state, miner)[2].sectors
+        wanted = None if filter_ is None else _bitfield(filter_)
+        return [s.to_json() for n, s in sorted(sectors.items()) if wanted is None or n in wanted]
+
+    async def state_miner_active_sectors(self, miner: Address, tsk: JsonValue) -> JsonValue:
+        sectors = load_miner(self._node.state, miner)[2].sectors
+        return [s.to_json() for _, s in sorted(sectors.items())]
+
+    async def state_sector_get_info(self, miner: Address, number: JsonValue, tsk: JsonValue) -> JsonValue:
+        sector = load_miner(self._node.state, miner)[2].sectors.get(_int(number, "sector number"))
+        return None if sector is None else sector.to_json()
+
+    async def state_sector_pre_commit_info(
+        self, miner: Address, number: JsonValue, tsk: JsonValue
+    ) -> JsonValue:
+        precommit = load_miner(self._node.state, miner)[2].precommits.get(_int(number, "sector number"))
+        if precommit is None:
+            raise SectorNotFound(f"precommit info for sector '{number}' of miner '{miner}' does not exist")
+        return precommit.to_json()
+
+    async def state_miner_pre_commit_deposit_for_power(
+        self, miner: Address, info: JsonValue, tsk: JsonValue
+    ) -> int:
+        load_miner(self._node.state, miner)
+        return pre_commit_deposit(_seal_proof(info).sector_size).atto
+
+    async def state_miner_initial_pledge_collateral(
+        self, miner: Address, info: JsonValue, tsk: JsonValue
+    ) -> int:
+        load_miner(self._node.state, miner)
+        return initial_pledge(_seal_proof(info).sector_size).atto
+
+    async def state_miner_available_balance(self, miner: Address, tsk: JsonValue) -> int:
+        _, actor, state = load_miner(self._node.state, miner)
+        return state.available(actor.balance).atto
+
+    async def state_miner_proving_deadline(self, miner: Address, tsk: JsonValue) -> JsonValue:
+        state = load_miner(self._node.state, miner)[2]
+        return deadline_info(state.proving_period_offset, self._node.head.height)
+
+    async def state_miner_deadlines(self, miner: Address, tsk: JsonValue) -> JsonValue:
+        state = load_miner(self._node.state, miner)[2]
+        start = period_start(state.proving_period_offset, self._node.head.height)
+        deadlines: list[JsonValue] = []
+        for index in range(WPOST_PERIOD_DEADLINES):
+            proven_start, done = state.proven.get(index, (start, set()))
+            submitted = done if proven_start == start else set()
+            deadlines.append(
+                {"PostSubmissions": _runs(submitted), "DisputableProofCount": 0, "DailyFee": "0"}
+            )
+        return deadlines
+
     async def sync_state(self) -> JsonValue:
         head = self._node.head.to_json()
         worker: JsonValue = {
@@ -175,6 +271,48 @@ def _height(value: JsonValue) -> int:
     return value
 
 
+def _int(value: JsonValue, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidMessage(f"{what} must be an integer, not {value!r}")
+    return value
+
+
+def _seal_proof(info: JsonValue) -> RegisteredSealProof:
+    proof = info.get("SealProof") if isinstance(info, dict) else None
+    try:
+        return RegisteredSealProof(_int(proof, "SealProof"))
+    except ValueError:
+        raise InvalidMessage(f"unknown seal proof type '{proof}'") from None
+
+
+def _bitfield(value: JsonValue) -> set[int]:
+    """The members of a Lotus JSON bitfield: run lengths, alternately unset and set, from 0."""
+    runs = value if isinstance(value, list) else None
+    if runs is None or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in runs):
+        raise InvalidMessage(f"a bitfield must be a list of run lengths, not {value!r}")
+    members: set[int] = set()
+    position = 0
+    for index, run in enumerate(int(r) for r in runs):  # type: ignore[arg-type]  # checked ints
+        if index % 2:
+            members.update(range(position, position + run))
+        position += run
+    return members
+
+
+def _runs(members: set[int]) -> JsonValue:
+    """A Lotus JSON bitfield (run lengths, alternately unset and set, from 0) of ``members``."""
+    runs: list[int] = []
+    position = 0
+    for bit in sorted(members):
+        if runs and bit == position:  # extends the set run that ended at ``position``
+            runs[-1] += 1
+        else:
+            runs += [bit - position, 1]
+        position = bit + 1
+    out: list[JsonValue] = [*runs] if runs else [0]
+    return out
+
+
 class FullNodeClient(RpcClient):
     """Typed client for :data:`FULLNODE_TABLE`, used by the ``pylotus`` CLI."""
 
@@ -195,6 +333,12 @@ class FullNodeClient(RpcClient):
 
     async def state_get_actor(self, address: Address) -> JsonValue:
         return await self.call("StateGetActor", address, None)  # type: ignore[return-value]
+
+    async def state_miner_info(self, miner: Address) -> JsonValue:
+        return await self.call("StateMinerInfo", miner, None)  # type: ignore[return-value]
+
+    async def state_miner_power(self, miner: Address) -> JsonValue:
+        return await self.call("StateMinerPower", miner, None)  # type: ignore[return-value]
 
     async def sync_state(self) -> JsonValue:
         return await self.call("SyncState")  # type: ignore[return-value]

@@ -24,7 +24,7 @@ from ..jsonrpc.auth_cli import auth_group
 from ..repo import RepoType
 from .client_cli import client_group
 from .daemon import DEFAULT_API_PORT, run_daemon
-from .node_cli import Duration, chain_group, mpool_group, send, sync_group, wallet_group
+from .node_cli import Duration, chain_group, mpool_group, send, state_group, sync_group, wallet_group
 
 __all__ = ["cli", "main"]
 
@@ -75,10 +75,9 @@ def daemon(cli_ctx: CliContext, api_port: int, block_delay: float, genesis_templ
 
 cli.add_command(auth_group)
 cli.add_command(client_group)
-for _command in (wallet_group, send, chain_group, mpool_group, sync_group):
+for _command in (wallet_group, send, chain_group, mpool_group, sync_group, state_group):
     cli.add_command(_command)
 
-stub_command(cli, "state", issue=7, help="Interact with and query filecoin chain state")
 stub_command(cli, "devnet", issue=9, help="Run a local devnet: node, genesis miner and seal worker")
 
 

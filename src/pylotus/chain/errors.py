@@ -22,6 +22,8 @@ node adds its own branches here: messages, mpool, actors)::
         ├── ActorNotFound           no actor at an address in the state tree (Lotus ``actor not found``)
         ├── MessageRejected         a message the mpool or the VM refuses before applying it
         ├── TipSetNotFound          no tipset at a height, or with a key, in this chain
+        ├── RandomnessUnavailable   randomness asked for a round the chain has not reached
+        ├── SectorNotFound          no such (pre-committed) sector on a miner actor
         └── ChainStoreError         the chain's datastore holds something it cannot read
 
 Messages follow STYLE.md: one line, lower case, values quoted, Lotus's wording where Lotus has one
@@ -56,6 +58,8 @@ __all__ = [
     "ActorNotFound",
     "MessageRejected",
     "TipSetNotFound",
+    "RandomnessUnavailable",
+    "SectorNotFound",
     "ChainStoreError",
     "os_errors",
 ]
@@ -134,6 +138,14 @@ class MessageRejected(ChainError):
 
 class TipSetNotFound(ChainError):
     """No tipset at the requested height or with the requested key in this node's chain."""
+
+
+class RandomnessUnavailable(ChainError):
+    """Randomness drawn for a round above the head (Lotus ``cannot draw randomness from the future``)."""
+
+
+class SectorNotFound(ChainError):
+    """A miner actor has no such sector, or no such pre-committed sector (Lotus ``not found``)."""
 
 
 class ChainStoreError(ChainError):

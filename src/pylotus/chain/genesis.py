@@ -4,8 +4,14 @@ Counterpart: Lotus ``chain/gen/genesis/genesis.go`` (``MakeInitialStateTree``: s
 funds, then the template's accounts from ID 100) and ``lotus daemon --genesis-template``.
 
 What is taken from a template (``pylotus-seed genesis new/add-miner``, Lotus's JSON): account
-actors with their balances (``Meta.Owner``), ``NetworkVersion`` and ``Timestamp``.  Multisig actors
-and miners are skipped with a log line until the multisig, power and miner actors exist.
+actors with their balances (``Meta.Owner``), ``NetworkVersion`` and ``Timestamp``; and each miner
+(``genesis add-miner``) as a miner actor at its ID (``t01000`` on), owned and worked by its owner's
+account (created if the template has none), its ``PowerBalance`` as balance, with every pre-sealed
+sector active at height 0 and counted in its power (Lotus ``SetupStorageMiners``).  Pre-sealed
+sectors lock no pledge and expire at their deal's ``EndEpoch``; their deals wait for the market
+actor.  Multisig actors are skipped with a log line until the multisig actor exists.
+
+The power actor (f04) is in every genesis, with no miners when there is no template.
 
 Without a template the node makes :data:`DEFAULT_BALANCE` for a new secp256k1 key, put in the node
 wallet and made its default, so ``pylotus send`` works on a fresh devnet.
@@ -17,14 +23,26 @@ import logging
 from dataclasses import dataclass
 from typing import Final, final
 
-from pylotus.abi import Address, InvalidAddress
+from multiformats import multibase
 
+from pylotus.abi import (
+    DEVNET_NETWORK_VERSION,
+    Address,
+    InvalidAddress,
+    seal_proof_type_from_sector_size,
+    window_post_proof_for,
+)
+
+from .actor_miner import activate_sector
+from .actor_power import POWER_ID, new_miner, power_actor
 from .bigint import TokenAmount
 from .errors import InvalidGenesisFile
-from .genesis_template import ACCOUNT_ACTOR, DEVNET_NETWORK_VERSION, Template
+from .genesis_template import ACCOUNT_ACTOR, Miner, Template
+from .miner_state import MinerState, SectorOnChain
 from .state import (
     BURNT_FUNDS_ID,
     EMPTY_HEAD,
+    FIRST_MINER_ID,
     INIT_CODE,
     INIT_ID,
     SYSTEM_CODE,
@@ -59,6 +77,7 @@ def _singletons() -> StateTree:
     tree.actors[SYSTEM_ID] = Actor(SYSTEM_CODE, EMPTY_HEAD, 0, zero)
     tree.actors[INIT_ID] = Actor(INIT_CODE, EMPTY_HEAD, 0, zero)
     tree.actors[BURNT_FUNDS_ID] = Actor(actor_code("account"), EMPTY_HEAD, 0, zero)
+    tree.actors[POWER_ID] = power_actor()
     return tree
 
 
@@ -89,8 +108,53 @@ def make_genesis(template: Template | None, wallet: Wallet, *, now: int) -> Gene
             raise InvalidGenesisFile(f"genesis account '{owner}' appears twice")
         tree.create_account(owner, TokenAmount(actor.balance))
     for miner in template.miners:
-        log.warning("genesis miner skipped miner=%s: the miner actor does not exist yet (issue #7)", miner.id)
+        _add_miner(tree, miner, template.network_version)
     return Genesis(tree, template.network_version, template.timestamp or now)
+
+
+def _add_miner(tree: StateTree, miner: Miner, network_version: int) -> None:
+    miner_id = FIRST_MINER_ID if miner.id is None else miner.id.id()
+    if miner_id in tree.actors:
+        raise InvalidGenesisFile(f"genesis miner id 't0{miner_id}' is already in use")
+    owner = tree.lookup_id(miner.owner)
+    owner = tree.create_account(miner.owner) if owner is None else owner
+    worker = tree.lookup_id(miner.worker)
+    worker = tree.create_account(miner.worker) if worker is None else worker
+    seal_proof = (
+        miner.sectors[0].proof_type if miner.sectors else seal_proof_type_from_sector_size(miner.sector_size)
+    )
+    try:
+        peer = multibase.decode("z" + miner.peer_id) if miner.peer_id else b""
+    except (KeyError, ValueError) as exc:
+        raise InvalidGenesisFile(f"genesis miner peer id '{miner.peer_id}' is not base58: {exc}") from exc
+    new_miner(
+        tree,
+        owner=owner,
+        worker=worker,
+        post_proof=window_post_proof_for(seal_proof, network_version),
+        peer_id=peer,
+        multiaddrs=(),
+        epoch=0,
+        miner_id=miner_id,
+        balance=TokenAmount(miner.power_balance),
+    )
+    for preseal in miner.sectors:
+        state = MinerState.from_head(tree.actors[miner_id].head)
+        if preseal.sector_id in state.allocated or preseal.proof_type != seal_proof:
+            raise InvalidGenesisFile(
+                f"genesis miner 't0{miner_id}' sector '{preseal.sector_id}' is a duplicate or of another type"
+            )
+        sector = SectorOnChain(
+            preseal.sector_id,
+            preseal.proof_type,
+            preseal.comm_r,
+            (),
+            0,
+            preseal.deal.end_epoch,
+            TokenAmount(0),
+        )
+        activate_sector(tree, miner_id, state, sector)
+    log.info("genesis miner created miner=t0%d sectors=%d", miner_id, len(miner.sectors))
 
 
 def _owner(meta: object) -> Address:

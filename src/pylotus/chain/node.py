@@ -37,12 +37,13 @@ from .errors import MessageRejected, TipSetNotFound
 from .genesis import Genesis, make_genesis
 from .genesis_template import Template
 from .mpool import MIN_GAS_FEE_CAP, Mpool
+from .randomness import ChainRandomness, ticket_vrf_proof
 from .state import SYSTEM_ID, StateTree
 from .store import ChainStore, StoredTipSet
 from .tipset import BlockHeader, TipSet
 from .types import Message, SignedMessage
 from .types_receipt import MessageReceipt
-from .vm import SEND_BASE, apply_message, on_chain_gas
+from .vm import SEND_BASE, ChainContext, apply_message, on_chain_gas
 from .wallet import Wallet
 
 __all__ = ["DEFAULT_GAS_FEE_CAP", "DEFAULT_GAS_PREMIUM", "ChainNode", "MsgLookup"]
@@ -140,6 +141,15 @@ class ChainNode:
             raise TipSetNotFound(f"no tipset at height {height}")
         return tipset
 
+    def randomness(self) -> ChainRandomness:
+        """Ticket and beacon randomness up to the head (:mod:`pylotus.chain.randomness`)."""
+
+        def ticket_at(epoch: int) -> bytes:
+            block = self.tipset_at(epoch).block
+            return ticket_vrf_proof(block.parents[0] if block.parents else None, epoch)
+
+        return ChainRandomness(self.head.height, ticket_at)
+
     def search_message(self, cid: CID) -> MsgLookup | None:
         """Where ``cid`` was included (Lotus ``StateSearchMsg``), or ``None`` if not yet."""
         found = self.store.find_message(cid)
@@ -203,11 +213,12 @@ class ChainNode:
         """Make, persist and announce the next tipset with the pool's messages."""
         parent = self._head
         tree = parent.state.copy()
+        chain = ChainContext(parent.tipset.height + 1, self.randomness())
         messages: list[SignedMessage] = []
         receipts: list[MessageReceipt] = []
         for signed in self.mpool.pending():
             try:
-                receipts.append(apply_message(tree, signed))
+                receipts.append(apply_message(tree, signed, chain))
             except MessageRejected as exc:
                 log.warning("message dropped cid=%s reason=%s", signed.cid(), exc)
                 self.mpool.drop_refused(signed, tree)

@@ -1,7 +1,8 @@
-"""``pylotus wallet|send|chain|mpool|sync``: client commands over the FullNode API, as Lotus's ``lotus``.
+"""``pylotus wallet|send|chain|mpool|sync|state``: client commands over the FullNode API, as ``lotus``.
 
 Counterparts: Lotus ``cli/wallet.go``, ``cli/send.go``, ``cli/chain.go`` (``head``),
-``cli/mpool.go`` (``pending``) and ``cli/sync.go`` (``status``); output keeps their layouts (a
+``cli/mpool.go`` (``pending``), ``cli/sync.go`` (``status``) and ``cli/state.go`` (``power``,
+``miner-info``); output keeps their layouts (a
 ``tablewriter`` table for ``wallet list``, ``types.FIL`` amounts such as ``1000 FIL``, Go's
 ``%s`` of a CID slice ``[bafy…]``, ``json.MarshalIndent`` for pending messages).  Each command
 opens the API named by ``FULLNODE_API_INFO`` or the repo's ``api``/``token`` files and makes a few
@@ -17,7 +18,7 @@ from typing import Any, Final, TypeVar
 
 import click
 
-from pylotus.abi import Address, InvalidAddress
+from pylotus.abi import Address, InvalidAddress, JsonObject, size_str
 
 from ..cli_group import CliContext, pass_cli, run_async
 from ..jsonrpc import ApiInfo, resolve_api_info
@@ -28,7 +29,17 @@ from .bigint import TokenAmount, parse_fil
 from .errors import InvalidAmount
 from .types import Message
 
-__all__ = ["chain_group", "mpool_group", "parse_duration", "send", "sync_group", "wallet_group"]
+__all__ = [
+    "chain_group",
+    "format_miner_info",
+    "format_power",
+    "mpool_group",
+    "parse_duration",
+    "send",
+    "state_group",
+    "sync_group",
+    "wallet_group",
+]
 
 T = TypeVar("T")
 
@@ -256,3 +267,66 @@ def sync_status(cli: CliContext) -> None:
         click.echo(f"\tHeight diff:\t{diff}")
         click.echo(f"\tStage: {_STAGE_NAMES.get(ss['Stage'], str(ss['Stage']))}")
         click.echo(f"\tHeight: {ss['Height']}")
+
+
+# -- state --------------------------------------------------------------------------------------------
+
+
+@click.group("state")
+def state_group() -> None:
+    """Interact with and query filecoin chain state."""
+
+
+def _percent(part: str, total: str) -> float:
+    """Lotus's ``BigDiv(part × 1e6, total) / 1e4``; 0 when there is no power at all."""
+    return (int(part) * 1_000_000 // int(total)) / 10_000 if int(total) else 0.0
+
+
+def format_power(power: Any) -> str:
+    """``lotus state power <miner>``: ``QA(size) / TotalQA(size) ~= P%``."""
+    mine, total = power["MinerPower"]["QualityAdjPower"], power["TotalPower"]["QualityAdjPower"]
+    return (
+        f"{mine}({size_str(int(mine))}) / {total}({size_str(int(total))}) ~= {_percent(mine, total):0.4f}%\n"
+    )
+
+
+def format_miner_info(info: Any, power: Any, deadline: JsonObject) -> str:
+    """``lotus state miner-info``'s layout (without Lotus's colours and wall-clock times)."""
+    lines = [f"Owner:\t{info['Owner']}", f"Worker:\t{info['Worker']}"]
+    lines += [f"Control {i}: \t{a}" for i, a in enumerate(info["ControlAddresses"] or [])]
+    lines.append(f"Beneficiary:\t{info['Beneficiary']}")
+    lines.append(f"PeerID:\t{info['PeerId']}")
+    lines.append("Multiaddrs:\t" + "".join(f"{a} " for a in info["Multiaddrs"] or []))
+    lines.append(f"Consensus Fault End:\t{info['ConsensusFaultElapsed']}")
+    lines.append(f"SectorSize:\t{size_str(info['SectorSize'])} ({info['SectorSize']})")
+    for label, key in (("Byte Power:  ", "RawBytePower"), ("Actual Power:", "QualityAdjPower")):
+        mine, total = power["MinerPower"][key], power["TotalPower"][key]
+        lines.append(
+            f"{label} {size_str(int(mine))} / {size_str(int(total))} ({_percent(mine, total):0.4f}%)"
+        )
+    lines.append("")
+    lines.append(f"Proving Period Start:\t{deadline['PeriodStart']}")
+    return "\n".join(lines) + "\n"
+
+
+@state_group.command("power")
+@click.argument("miner", metavar="<minerAddress>", type=ADDRESS)
+@pass_cli
+def state_power(cli: CliContext, miner: Address) -> None:
+    """Query network or miner power."""
+    click.echo(format_power(_call(cli, lambda c: c.state_miner_power(miner))), nl=False)
+
+
+@state_group.command("miner-info")
+@click.argument("miner", metavar="[minerAddress]", type=ADDRESS)
+@pass_cli
+def state_miner_info(cli: CliContext, miner: Address) -> None:
+    """Retrieve miner information."""
+
+    async def go(c: FullNodeClient) -> str:
+        info = await c.state_miner_info(miner)
+        power = await c.state_miner_power(miner)
+        deadline: Any = await c.call("StateMinerProvingDeadline", miner, None)
+        return format_miner_info(info, power, deadline)
+
+    click.echo(_call(cli, go), nl=False)

@@ -25,23 +25,35 @@ scope until block rewards exist.  Out of gas charges the whole ``GasLimit × Gas
 **Dispatch**: :data:`ACTOR_METHODS` maps a code CID to ``{method number: handler}``; method 0
 (Send) is the VM's own for every actor.  The power, miner and market actors plug in by adding their
 code CID's table; a handler gets an :class:`Invocation` and the params, returns the return bytes or
-raises :class:`ActorExit` with an exit code.
+raises :class:`ActorExit` with an exit code; its reason is logged (INFO) with the message CID, since a
+receipt carries only the code, as Lotus's.  The power and miner tables live in
+:mod:`pylotus.chain.actor_power` and :mod:`pylotus.chain.actor_miner`; they call each other
+directly, not through internal messages (Lotus's ``rt.Send``), which is equivalent while no call
+between them can fail half-way.
+
+**Chain context**: methods that need the epoch or randomness (PreCommitSector, ProveCommitSector)
+read :attr:`Invocation.chain`, given to :func:`apply_message` by the block producer; without one
+they fail with ``ErrIllegalState``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Final, final
+import logging
+from collections.abc import Mapping
+from typing import Final
 
 from multiformats import CID
 
 from pylotus.abi import Address, AddressProtocol
 
 from . import dagcbor
+from .actor_miner import MINER_METHODS
+from .actor_power import POWER_CODE, POWER_METHODS
 from .bigint import TokenAmount
 from .errors import InvalidCbor, InvalidSignature, MessageRejected
 from .exitcode import ExitCode
+from .miner_state import MINER_CODE
+from .runtime import ActorExit, ChainContext, Handler, Invocation
 from .state import ACCOUNT_CODE, BURNT_FUNDS_ID, StateTree
 from .types import MESSAGE_VERSION, SignedMessage, verify_signed
 from .types_receipt import MessageReceipt
@@ -52,11 +64,14 @@ __all__ = [
     "ON_CHAIN_PER_BYTE",
     "SEND_BASE",
     "ActorExit",
+    "ChainContext",
     "Invocation",
     "apply_message",
     "check_message",
     "on_chain_gas",
 ]
+
+log = logging.getLogger(__name__)
 
 ON_CHAIN_BASE: Final = 38863  # Lotus price list (calico): OnChainMessageComputeBase
 ON_CHAIN_PER_BYTE: Final = 1300  # Lotus price list: OnChainMessageStoragePerByte × StorageGasMulti
@@ -66,28 +81,6 @@ SEND_BASE: Final = 29233  # Lotus price list: SendBase
 def on_chain_gas(signed: SignedMessage) -> int:
     """Gas for carrying ``signed`` on chain, the floor of any ``GasLimit`` (Lotus ``OnChainMessage``)."""
     return ON_CHAIN_BASE + ON_CHAIN_PER_BYTE * len(signed.to_cbor())
-
-
-class ActorExit(Exception):  # noqa: N818 - named as the builtin actors' abort
-    """Raised by an actor method to end the call with ``exit_code`` (actors' ``rt.Abortf``)."""
-
-    def __init__(self, exit_code: ExitCode, message: str) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    """What a method handler sees: the tree (already charged and credited), caller and receiver IDs."""
-
-    tree: StateTree
-    caller: int
-    receiver: int
-    value: TokenAmount
-
-
-Handler = Callable[[Invocation, bytes], bytes]
 
 
 def _account_pubkey_address(inv: Invocation, params: bytes) -> bytes:
@@ -100,6 +93,8 @@ def _account_pubkey_address(inv: Invocation, params: bytes) -> bytes:
 
 ACTOR_METHODS: Final[Mapping[CID, Mapping[int, Handler]]] = {
     ACCOUNT_CODE: {2: _account_pubkey_address},
+    POWER_CODE: POWER_METHODS,
+    MINER_CODE: MINER_METHODS,
 }
 """Method handlers by code CID and method number (0, Send, is the VM's for every actor)."""
 
@@ -139,8 +134,12 @@ def check_message(tree: StateTree, signed: SignedMessage) -> tuple[int, int]:
     return sender_id, gas
 
 
-def apply_message(tree: StateTree, signed: SignedMessage) -> MessageReceipt:
+def apply_message(
+    tree: StateTree, signed: SignedMessage, chain: ChainContext | None = None
+) -> MessageReceipt:
     """Apply ``signed`` to ``tree`` in place and return its receipt.
+
+    ``chain`` is the epoch and randomness of the block being made (see the module docstring).
 
     Raises:
         MessageRejected: refused before any change (see the module docstring); ``tree`` is untouched.
@@ -154,9 +153,10 @@ def apply_message(tree: StateTree, signed: SignedMessage) -> MessageReceipt:
     _charge(tree, sender_id, gas_used, msg.gas_fee_cap)
     before = tree.copy()  # the point every failed invocation returns to: gas paid, nonce used
     try:
-        ret = _invoke(tree, sender_id, signed)
+        ret = _invoke(tree, sender_id, signed, chain)
     except ActorExit as exc:
         tree.actors, tree.addresses, tree.next_id = before.actors, before.addresses, before.next_id
+        log.info("message failed cid=%s exit=%d reason=%s", signed.cid(), exc.exit_code, exc)
         return MessageReceipt(exit_code=exc.exit_code, gas_used=gas_used)
     return MessageReceipt(exit_code=ExitCode.OK, return_value=ret, gas_used=gas_used)
 
@@ -169,7 +169,7 @@ def _charge(tree: StateTree, sender_id: int, gas: int, fee_cap: TokenAmount) -> 
     tree.update(BURNT_FUNDS_ID, balance=burnt.balance + fee)
 
 
-def _invoke(tree: StateTree, sender_id: int, signed: SignedMessage) -> bytes:
+def _invoke(tree: StateTree, sender_id: int, signed: SignedMessage, chain: ChainContext | None) -> bytes:
     msg = signed.message
     receiver_id = tree.lookup_id(msg.to)
     if receiver_id is None:
@@ -188,6 +188,6 @@ def _invoke(tree: StateTree, sender_id: int, signed: SignedMessage) -> bytes:
     if handler is None:  # method 0, Send: the transfer is all
         return b""
     try:
-        return handler(Invocation(tree, sender_id, receiver_id, msg.value), msg.params)
+        return handler(Invocation(tree, sender_id, receiver_id, msg.value, chain), msg.params)
     except InvalidCbor as exc:
         raise ActorExit(ExitCode.ERR_SERIALIZATION, str(exc)) from exc

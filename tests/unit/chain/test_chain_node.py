@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 import trio
 
+from pylotus.abi import Address, RegisteredPoStProof, RegisteredSealProof, commr_to_cid
+from pylotus.chain import dagcbor
+from pylotus.chain.actor_power import POWER_ID
 from pylotus.chain.bigint import TokenAmount
 from pylotus.chain.crypto import key_address, new_secp256k1_key
 from pylotus.chain.errors import MessageRejected, TipSetNotFound
@@ -16,6 +19,7 @@ from pylotus.chain.genesis_template import Actor as GenesisActor
 from pylotus.chain.genesis_template import new_template
 from pylotus.chain.node import ChainNode
 from pylotus.chain.node_cli import format_table, parse_duration
+from pylotus.chain.policy import EPOCHS_IN_DAY, MIN_SECTOR_EXPIRATION
 from pylotus.chain.types import Message
 from pylotus.chain.wallet import Wallet
 from pylotus.repo import Datastore, Keystore
@@ -98,3 +102,48 @@ def test_parse_duration_as_go() -> None:
 
 def test_table_layout() -> None:
     assert format_table([["Address", "Default"], ["t1abc", "X"]]) == "Address  Default\nt1abc    X\n"
+
+
+def test_blocks_give_actors_their_epoch_and_randomness(tmp_path: Path, wallet: Wallet) -> None:
+    # CreateMiner, then a PreCommitSector whose ticket epoch and expiration the miner actor checks
+    # against the block's epoch and chain randomness: both must land with exit code 0.
+    with Datastore(tmp_path / "ds") as ds:
+        node = ChainNode.open(ds, wallet, None)
+        me = wallet.default()
+        post = int(RegisteredPoStProof.STACKED_DRG_WINDOW_2KIB_V1_1)
+        create = [me.to_bytes(), me.to_bytes(), post, b"\x00\x24peer", []]
+        signed = node.push_message(
+            Message(
+                to=Address.new_id(POWER_ID),
+                from_=me,
+                method=2,
+                params=dagcbor.encode(create),
+                value=TokenAmount.from_fil(10),
+            ),
+            TokenAmount(0),
+        )
+        node.produce(1)
+        lookup = node.search_message(signed.cid())
+        assert lookup is not None and lookup.receipt.exit_code == 0, lookup
+        miner = Address.from_bytes(dagcbor.decode(lookup.receipt.return_value)[0])  # type: ignore[index]
+        node.produce(2)
+        sealed = commr_to_cid(bytes(range(32)))
+        expiration = 3 + MIN_SECTOR_EXPIRATION + 60 * EPOCHS_IN_DAY
+        params = [
+            int(RegisteredSealProof.STACKED_DRG_2KIB_V1_1),
+            1,
+            sealed,
+            1,
+            [],
+            expiration,
+            False,
+            0,
+            0,
+            0,
+        ]
+        signed = node.push_message(
+            Message(to=miner, from_=me, method=6, params=dagcbor.encode(params)), TokenAmount(0)
+        )
+        node.produce(3)
+        lookup = node.search_message(signed.cid())
+        assert lookup is not None and lookup.receipt.exit_code == 0, lookup

@@ -1,0 +1,383 @@
+"""The storage miner actor: ChangePeerID (4), SubmitWindowedPoSt (5), PreCommitSector (6),
+ProveCommitSector (7).
+
+Counterparts: builtin-actors ``actors/miner/src/lib.rs`` (``change_peer_id``,
+``pre_commit_sector``, ``prove_commit_sector`` + power's ``confirm_sector_proofs_valid``) and
+specs-actors ``builtin/miner/miner_actor.go``; the checks keep their Lotus order and wording.
+
+Rules of the file:
+
+* A refusal is an :class:`~pylotus.chain.runtime.ActorExit` with the builtin actors' exit code
+  (``ErrIllegalArgument`` for bad params, ``ErrNotFound``, ``ErrForbidden``, ``ErrInsufficientFunds``,
+  ``SysErrForbidden`` for a caller that is not owner or worker) raised *before* the state is stored,
+  and the VM undoes the whole call anyway: a refused call changes nothing.
+* ProveCommitSector **verifies the vanilla seal proof** with :func:`pylotus.proofs.check_seal`
+  against the ticket and seed the chain gives, as the builtin actors re-derive them:
+
+  - ticket = ``GetRandomnessFromTickets(SealRandomness=5, SealRandEpoch, cbor(miner address))``
+  - seed = ``GetRandomnessFromBeacon(InteractiveSealChallengeSeed=6,
+    PreCommitEpoch + PreCommitChallengeDelay, cbor(miner address))``, ``PreCommitChallengeDelay``
+    being 10 epochs (Lotus 2k).
+
+  and activates the sector at once (Lotus verifies in a batch at cron and activates then).
+* SubmitWindowedPoSt **verifies the vanilla Window PoSt** with :func:`pylotus.proofs.check_window_post`
+  over every sector of the submitted partitions of the open deadline (none skipped: faults are not
+  tracked yet), with randomness ``GetRandomnessFromBeacon(WindowedPoStChallengeSeed=4,
+  Challenge, cbor(miner address))`` and the chain commit checked against
+  ``GetRandomnessFromTickets(PoStChainCommit=9, ChainCommitEpoch, b"")``, and records the partitions
+  proven for this proving period.  Missed deadlines are not yet faulted (that needs cron).
+* ``UnsealedCid``: the builtin actors get CommD from the market actor's deals; the devnet has no
+  market actor yet, so a sector without deals is committed to the zero piece of its size (a CC
+  sector) and PreCommitSector accepts an optional eleventh param, ``UnsealedCid`` (as
+  PreCommitSectorBatch2 carries it); deals without it are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Final
+
+from multiformats import CID
+
+from pylotus.abi import (
+    AbiError,
+    Address,
+    RegisteredPoStProof,
+    RegisteredSealProof,
+    cid_to_commd,
+    cid_to_commr,
+)
+from pylotus.proofs import (
+    InvalidProof,
+    PoStProof,
+    SealVerifyInfo,
+    SectorInfo,
+    WindowPoStVerifyInfo,
+    check_seal,
+    check_window_post,
+    zero_piece_cid,
+)
+
+from . import dagcbor
+from .actor_power import PowerState
+from .errors import InvalidCbor, RandomnessUnavailable
+from .exitcode import ExitCode
+from .miner_state import (
+    MinerState,
+    PreCommitInfo,
+    PreCommitOnChain,
+    SectorOnChain,
+    deadline_info,
+)
+from .policy import (
+    MAX_PRE_COMMIT_RANDOMNESS_LOOKBACK,
+    MAX_PROVE_COMMIT_DURATION,
+    MAX_SECTOR_EXPIRATION_EXTENSION,
+    MIN_SECTOR_EXPIRATION,
+    PRE_COMMIT_CHALLENGE_DELAY,
+    WPOST_PERIOD_DEADLINES,
+    initial_pledge,
+    pre_commit_deposit,
+)
+from .randomness import DomainSeparationTag
+from .runtime import ActorExit, ChainContext, Handler, Invocation
+from .state import StateTree
+
+__all__ = [
+    "MAX_SECTOR_NUMBER",
+    "MINER_METHODS",
+    "activate_sector",
+    "change_peer_id",
+    "interactive_epoch",
+    "pre_commit_sector",
+    "prove_commit_sector",
+    "seal_entropy",
+    "submit_windowed_post",
+]
+
+MAX_SECTOR_NUMBER: Final = (1 << 63) - 1  # abi.MaxSectorNumber
+
+
+def seal_entropy(miner_id: int) -> bytes:
+    """The entropy of seal randomness: the miner's ID address as CBOR (``rt.Receiver().MarshalCBOR``)."""
+    return dagcbor.encode(Address.new_id(miner_id).to_bytes())
+
+
+def interactive_epoch(precommit_epoch: int) -> int:
+    """The epoch whose beacon seeds the interactive challenges of a sector pre-committed then."""
+    return precommit_epoch + PRE_COMMIT_CHALLENGE_DELAY
+
+
+def _load(inv: Invocation) -> MinerState:
+    return MinerState.from_head(inv.tree.actors[inv.receiver].head)
+
+
+def _store(tree: StateTree, miner_id: int, state: MinerState) -> None:
+    tree.set_actor(miner_id, replace(tree.actors[miner_id], head=state.head()))
+
+
+def _only_owner_or_worker(inv: Invocation, state: MinerState) -> None:
+    if inv.caller not in (state.info.owner, state.info.worker):
+        raise ActorExit(
+            ExitCode.SYS_ERR_FORBIDDEN,
+            f"caller 't0{inv.caller}' is not the owner or worker of miner 't0{inv.receiver}'",
+        )
+
+
+def _fields(params: bytes, name: str, counts: tuple[int, ...]) -> list[Any]:
+    value: Any = dagcbor.decode(params)
+    if not isinstance(value, list) or len(value) not in counts:
+        raise InvalidCbor(f"{name} params must be a list of {' or '.join(map(str, counts))} fields")
+    return value
+
+
+def change_peer_id(inv: Invocation, params: bytes) -> bytes:
+    """Method 4, ``ChangePeerID``: params ``[NewID]`` (peer ID bytes); owner or worker only."""
+    (peer,) = _fields(params, "ChangePeerID", (1,))
+    if not isinstance(peer, bytes):
+        raise InvalidCbor("ChangePeerID NewID must be bytes")
+    state = _load(inv)
+    _only_owner_or_worker(inv, state)
+    state.info = replace(state.info, peer_id=peer)
+    _store(inv.tree, inv.receiver, state)
+    return b""
+
+
+def _precommit_info(fields: list[Any]) -> PreCommitInfo:
+    try:
+        proof, number, sealed, rand_epoch, deal_ids, expiration = fields[:6]
+        unsealed = fields[10] if len(fields) > 10 else None
+        if not isinstance(sealed, CID) or not (unsealed is None or isinstance(unsealed, CID)):
+            raise TypeError("SealedCID and UnsealedCid must be CIDs")
+        if not all(isinstance(d, int) for d in deal_ids) or not isinstance(number, int):
+            raise TypeError("SectorNumber and DealIDs must be integers")
+        seal_proof = RegisteredSealProof(proof)
+        size = int(seal_proof.sector_size)
+    except (TypeError, ValueError) as exc:
+        raise InvalidCbor(f"PreCommitSector params do not decode: {exc}") from exc
+    if unsealed is None:
+        if deal_ids:
+            raise ActorExit(
+                ExitCode.ERR_ILLEGAL_ARGUMENT, "sectors with deals need an 'UnsealedCid' on the devnet"
+            )
+        unsealed = zero_piece_cid(size)
+    return PreCommitInfo(seal_proof, number, sealed, rand_epoch, tuple(deal_ids), expiration, unsealed)
+
+
+def _check_precommit(info: PreCommitInfo, state: MinerState, epoch: int) -> None:
+    """builtin-actors ``pre_commit_sector`` checks, in their order; raises :class:`ActorExit`."""
+    bad = ExitCode.ERR_ILLEGAL_ARGUMENT
+    if not info.seal_proof.is_v1_1 or int(info.seal_proof.sector_size) != state.info.sector_size:
+        raise ActorExit(bad, f"unsupported seal proof type '{int(info.seal_proof)}' for this miner")
+    if not 0 <= info.sector_number <= MAX_SECTOR_NUMBER:
+        raise ActorExit(bad, f"sector number '{info.sector_number}' out of range 0..{MAX_SECTOR_NUMBER}")
+    try:
+        cid_to_commr(info.sealed_cid)
+        cid_to_commd(info.unsealed_cid)
+    except AbiError as exc:
+        raise ActorExit(bad, f"sealed CID had wrong prefix: {exc}") from exc
+    if info.seal_rand_epoch >= epoch:
+        raise ActorExit(bad, f"seal challenge epoch '{info.seal_rand_epoch}' must be before now '{epoch}'")
+    earliest = epoch - MAX_PRE_COMMIT_RANDOMNESS_LOOKBACK
+    if info.seal_rand_epoch < earliest:
+        raise ActorExit(
+            bad, f"seal challenge epoch '{info.seal_rand_epoch}' too old, must be after '{earliest}'"
+        )
+    activation = epoch + MAX_PROVE_COMMIT_DURATION
+    if info.expiration - activation < MIN_SECTOR_EXPIRATION:
+        raise ActorExit(
+            bad,
+            f"invalid expiration '{info.expiration}', total sector lifetime must exceed "
+            f"'{MIN_SECTOR_EXPIRATION}' after activation '{activation}'",
+        )
+    if info.expiration > epoch + MAX_SECTOR_EXPIRATION_EXTENSION:
+        raise ActorExit(
+            bad,
+            f"invalid expiration '{info.expiration}', cannot be more than "
+            f"'{MAX_SECTOR_EXPIRATION_EXTENSION}' past current epoch '{epoch}'",
+        )
+    if info.sector_number in state.allocated:
+        raise ActorExit(bad, f"sector number '{info.sector_number}' has already been allocated")
+
+
+def pre_commit_sector(inv: Invocation, params: bytes) -> bytes:
+    """Method 6, ``PreCommitSector``: params ``[SealProof, SectorNumber, SealedCID, SealRandEpoch,
+    DealIDs, Expiration, ReplaceCapacity, ReplaceSectorDeadline, ReplaceSectorPartition,
+    ReplaceSectorNumber(, UnsealedCid)]``; locks the pre-commit deposit."""
+    info = _precommit_info(_fields(params, "PreCommitSector", (6, 10, 11)))
+    chain = inv.require_chain()
+    state = _load(inv)
+    _only_owner_or_worker(inv, state)
+    _check_precommit(info, state, chain.epoch)
+    deposit = pre_commit_deposit(state.info.sector_size)
+    available = state.available(inv.tree.actors[inv.receiver].balance)
+    if available.atto < deposit.atto:
+        raise ActorExit(
+            ExitCode.ERR_INSUFFICIENT_FUNDS,
+            f"insufficient funds for pre-commit deposit: '{deposit}', available '{available}'",
+        )
+    state.precommits[info.sector_number] = PreCommitOnChain(info, deposit, chain.epoch)
+    state.allocated.add(info.sector_number)
+    _store(inv.tree, inv.receiver, state)
+    return b""
+
+
+def _seal_randomness(chain: ChainContext, miner_id: int, pc: PreCommitOnChain) -> tuple[bytes, bytes]:
+    entropy = seal_entropy(miner_id)
+    try:
+        ticket = chain.randomness.from_tickets(
+            DomainSeparationTag.SEAL_RANDOMNESS, pc.info.seal_rand_epoch, entropy
+        )
+        seed_dst = DomainSeparationTag.INTERACTIVE_SEAL_CHALLENGE_SEED
+        seed = chain.randomness.from_beacon(seed_dst, interactive_epoch(pc.precommit_epoch), entropy)
+    except RandomnessUnavailable as exc:
+        raise ActorExit(ExitCode.ERR_ILLEGAL_STATE, str(exc)) from exc
+    return ticket, seed
+
+
+def prove_commit_sector(inv: Invocation, params: bytes) -> bytes:
+    """Method 7, ``ProveCommitSector``: params ``[SectorNumber, Proof]``; verifies the seal proof,
+    activates the sector and adds its power."""
+    number, proof = _fields(params, "ProveCommitSector", (2,))
+    if not isinstance(number, int) or not isinstance(proof, bytes):
+        raise InvalidCbor("ProveCommitSector params must be [SectorNumber, Proof bytes]")
+    chain = inv.require_chain()
+    state = _load(inv)
+    pc = state.precommits.get(number)
+    if pc is None:
+        raise ActorExit(ExitCode.ERR_NOT_FOUND, f"no pre-committed sector '{number}'")
+    seed_epoch = interactive_epoch(pc.precommit_epoch)
+    if chain.epoch <= seed_epoch:
+        raise ActorExit(
+            ExitCode.ERR_FORBIDDEN, f"too early to prove sector '{number}': seed epoch '{seed_epoch}'"
+        )
+    due = pc.precommit_epoch + MAX_PROVE_COMMIT_DURATION
+    if chain.epoch > due:
+        raise ActorExit(
+            ExitCode.ERR_ILLEGAL_ARGUMENT,
+            f"commitment proof for sector '{number}' too late at '{chain.epoch}', due '{due}'",
+        )
+    ticket, seed = _seal_randomness(chain, inv.receiver, pc)
+    pre = pc.info
+    info = SealVerifyInfo(
+        pre.seal_proof, inv.receiver, number, ticket, seed, proof, pre.sealed_cid, pre.unsealed_cid
+    )
+    try:
+        check_seal(info)
+    except InvalidProof as exc:
+        reason = f"invalid seal proof for sector '{number}': {exc}"
+        raise ActorExit(ExitCode.ERR_ILLEGAL_ARGUMENT, reason) from exc
+    del state.precommits[number]
+    pledge = initial_pledge(state.info.sector_size)
+    available = state.available(inv.tree.actors[inv.receiver].balance)
+    if available.atto < pledge.atto:
+        raise ActorExit(
+            ExitCode.ERR_INSUFFICIENT_FUNDS,
+            f"insufficient funds for initial pledge: '{pledge}', available '{available}'",
+        )
+    sector = SectorOnChain(
+        number, pre.seal_proof, pre.sealed_cid, pre.deal_ids, chain.epoch, pre.expiration, pledge
+    )
+    activate_sector(inv.tree, inv.receiver, state, sector)
+    return b""
+
+
+def activate_sector(tree: StateTree, miner_id: int, state: MinerState, sector: SectorOnChain) -> None:
+    """Store ``sector`` as active in ``state`` (and the actor) and add its power to the claim.
+
+    Used by ProveCommitSector and by genesis for pre-sealed sectors.
+    """
+    state.sectors[sector.sector_number] = sector
+    state.allocated.add(sector.sector_number)
+    state.assign(sector.sector_number, sector.activation)
+    _store(tree, miner_id, state)
+    power = PowerState.load(tree)
+    power.add(miner_id, state.info.sector_size, state.info.sector_size)
+    power.store(tree)
+
+
+def _post_params(params: bytes) -> tuple[int, list[int], list[PoStProof], int, bytes]:
+    fields = _fields(params, "SubmitWindowedPoSt", (5,))
+    try:
+        deadline, partitions, proofs, commit_epoch, commit_rand = fields
+        indices = [int(index) for index, _skipped in partitions]
+        posts = [PoStProof(RegisteredPoStProof(kind), data) for kind, data in proofs]
+        if not isinstance(deadline, int) or not isinstance(commit_epoch, int):
+            raise TypeError("Deadline and ChainCommitEpoch must be integers")
+        if not isinstance(commit_rand, bytes) or not all(isinstance(p.proof_bytes, bytes) for p in posts):
+            raise TypeError("ChainCommitRand and ProofBytes must be bytes")
+    except (TypeError, ValueError) as exc:
+        raise InvalidCbor(f"SubmitWindowedPoSt params do not decode: {exc}") from exc
+    return deadline, indices, posts, commit_epoch, commit_rand
+
+
+def _check_post_window(chain: ChainContext, state: MinerState, deadline: int) -> Any:
+    bad = ExitCode.ERR_ILLEGAL_ARGUMENT
+    if not 0 <= deadline < WPOST_PERIOD_DEADLINES:
+        raise ActorExit(bad, f"invalid deadline '{deadline}' of '{WPOST_PERIOD_DEADLINES}'")
+    current: Any = deadline_info(state.proving_period_offset, chain.epoch)
+    if deadline != current["Index"]:
+        raise ActorExit(
+            bad, f"invalid deadline '{deadline}' at epoch '{chain.epoch}', expected '{current['Index']}'"
+        )
+    return current
+
+
+def _check_chain_commit(chain: ChainContext, current: Any, epoch: int, rand: bytes) -> None:
+    bad = ExitCode.ERR_ILLEGAL_ARGUMENT
+    if epoch < current["Challenge"]:
+        raise ActorExit(bad, f"expected chain commit epoch '{epoch}' to be after '{current['Challenge']}'")
+    if epoch >= chain.epoch:
+        raise ActorExit(bad, f"chain commit epoch '{epoch}' must be less than the current epoch")
+    if rand != chain.randomness.from_tickets(DomainSeparationTag.POST_CHAIN_COMMIT, epoch, b""):
+        raise ActorExit(bad, "post commit randomness mismatched")
+
+
+def submit_windowed_post(inv: Invocation, params: bytes) -> bytes:
+    """Method 5, ``SubmitWindowedPoSt``: params ``[Deadline, [[Index, Skipped]...], [[PoStProof,
+    ProofBytes]], ChainCommitEpoch, ChainCommitRand]``; owner or worker only."""
+    deadline, indices, proofs, commit_epoch, commit_rand = _post_params(params)
+    chain = inv.require_chain()
+    state = _load(inv)
+    _only_owner_or_worker(inv, state)
+    current = _check_post_window(chain, state, deadline)
+    _check_chain_commit(chain, current, commit_epoch, commit_rand)
+    bad = ExitCode.ERR_ILLEGAL_ARGUMENT
+    if len(proofs) != 1 or proofs[0].post_proof != state.info.window_post_proof:
+        raise ActorExit(bad, f"expected exactly one proof of type '{int(state.info.window_post_proof)}'")
+    partitions = state.deadlines.get(deadline, [])
+    start, done = state.proven.get(deadline, (current["PeriodStart"], set()))
+    done = done if start == current["PeriodStart"] else set()
+    if not indices or len(set(indices)) != len(indices):
+        raise ActorExit(bad, "no partitions, or a partition twice, in the submission")
+    for index in indices:
+        if not 0 <= index < len(partitions):
+            raise ActorExit(ExitCode.ERR_NOT_FOUND, f"no partition '{index}' in deadline '{deadline}'")
+        if index in done:
+            raise ActorExit(bad, f"partition '{index}' of deadline '{deadline}' already proven")
+    numbers = sorted(n for index in indices for n in partitions[index])
+    challenged = tuple(
+        SectorInfo(state.sectors[n].seal_proof, n, state.sectors[n].sealed_cid) for n in numbers
+    )
+    try:
+        randomness = chain.randomness.from_beacon(
+            DomainSeparationTag.WINDOWED_POST_CHALLENGE_SEED, current["Challenge"], seal_entropy(inv.receiver)
+        )
+        check_window_post(WindowPoStVerifyInfo(randomness, tuple(proofs), challenged, inv.receiver))
+    except RandomnessUnavailable as exc:
+        raise ActorExit(ExitCode.ERR_ILLEGAL_STATE, str(exc)) from exc
+    except InvalidProof as exc:
+        raise ActorExit(bad, f"invalid PoSt for deadline '{deadline}': {exc}") from exc
+    state.proven[deadline] = (current["PeriodStart"], done | set(indices))
+    _store(inv.tree, inv.receiver, state)
+    return b""
+
+
+MINER_METHODS: Final[Mapping[int, Handler]] = {
+    4: change_peer_id,
+    5: submit_windowed_post,
+    6: pre_commit_sector,
+    7: prove_commit_sector,
+}
+"""Miner actor methods by number (builtin-actors ``miner::Method``)."""
