@@ -15,6 +15,7 @@ reference/lotus-miner.md §4.  How the pieces fit::
     Scheduler (scheduler)         the loop: one trio task owning queue and pools, fed by channels
     Manager (manager)             sealing calls with their locks, selectors and prepare steps
     RemoteWorkers (remote_worker) WorkerConnect: dial a seal worker back, heartbeat it, drop it
+    CallTracker (calltracker)     remote calls' CallIDs and their Return* results, persisted
     format_workers (workers_format)  the ``sealing workers`` layout from WorkerStats JSON
 
 ``python -m pylotus.sched.testminer`` runs a miner stand-in for seal-worker tests (until #8).
@@ -23,6 +24,11 @@ Import from here, not from the modules.
 
 from __future__ import annotations
 
+from .calltracker import CallFailed as CallFailed
+from .calltracker import CallTracker as CallTracker
+from .calltracker import ReturnApi as ReturnApi
+from .calltracker import TrackedWorker as TrackedWorker
+from .calltracker import work_id as work_id
 from .diag import Refusal as Refusal
 from .diag import SchedDiag as SchedDiag
 from .diag import SchedSnapshot as SchedSnapshot
@@ -42,6 +48,7 @@ from .pools import check_resources as check_resources
 from .queue import RequestQueue as RequestQueue
 from .remote_worker import HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL
 from .remote_worker import HEARTBEAT_TIMEOUT as HEARTBEAT_TIMEOUT
+from .remote_worker import RETURN_GRACE as RETURN_GRACE
 from .remote_worker import WORKER_CONNECT_TABLE as WORKER_CONNECT_TABLE
 from .remote_worker import RemoteWorkerHandle as RemoteWorkerHandle
 from .remote_worker import RemoteWorkers as RemoteWorkers
@@ -131,4 +138,10 @@ __all__ = [
     "format_workers",
     "machine_resources",
     "parse_resource_env",
+    "CallFailed",
+    "CallTracker",
+    "RETURN_GRACE",
+    "ReturnApi",
+    "TrackedWorker",
+    "work_id",
 ]

@@ -27,9 +27,12 @@ written.  Identical concurrent calls (same sector, task and arguments) share one
 first call's result instead of a second PreCommit1.
 
 Workers are :class:`~pylotus.worker.LocalWorker` objects in this process (the miner's own, or
-several in tests) or seal workers reached through :class:`~pylotus.worker.WorkerClient`
-(:mod:`.remote_worker`); both have the same sealing methods.  Remote calls are synchronous for now:
-call IDs and ``Return*`` results kept across reconnects are still to come.
+several in tests) or seal workers reached through a :class:`~.calltracker.TrackedWorker`
+(:mod:`.remote_worker`); both have the same sealing methods.  A remote call answers with a
+``CallID`` and its result comes by ``Return*`` (:mod:`.calltracker`); a deduplicated call is
+tagged with its work ID, and before scheduling a work the manager asks the tracker whether a call
+for it is already out (a miner restart while a worker ran it): then it waits for that call's
+result instead of running the task again (Lotus ``getWork``).
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ import trio
 from ..abi import SectorFileType, UnpaddedPieceSize
 from ..proofs import PieceInfo, SectorCids
 from ..stores import AcquireMode, PathType, RemoteStore, SectorIndex, SectorLocks, SectorRef
-from ..worker import LocalWorker, WorkerClient
+from ..worker import LocalWorker
+from .calltracker import CallTracker, TrackedWorker, work_id
 from .manager_local import LocalWorkerHandle
 from .remote_worker import RemoteWorkerHandle
 from .request import DEFAULT_SCHED_PRIORITY, PrepareAction
@@ -63,8 +67,8 @@ ALL_TYPES: Final = FT.UNSEALED | FT.SEALED | FT.CACHE
 T = TypeVar("T")
 
 
-SealingWorker = LocalWorker | WorkerClient
-"""What a sealing call runs on: a worker in this process, or a seal worker's API client."""
+SealingWorker = LocalWorker | TrackedWorker
+"""What a sealing call runs on: a worker in this process, or a seal worker through the tracker."""
 
 
 def _local(handle: WorkerHandle) -> SealingWorker:
@@ -104,6 +108,8 @@ class Manager:
         store: the miner's own store; ``remove`` deletes through it.
         locks: the sector lock table (default: a new one); share it with whatever else touches
             sector files in this process (PoSt).
+        calls: the call tracker of the remote workers (``RemoteWorkers.calls``); with it, a work
+            whose call is already out is awaited instead of being run again.
     """
 
     def __init__(
@@ -113,8 +119,10 @@ class Manager:
         store: RemoteStore,
         *,
         locks: SectorLocks | None = None,
+        calls: CallTracker | None = None,
     ) -> None:
         self._sched = sched
+        self._calls = calls
         self._index = index
         self._store = store
         self.locks = locks or SectorLocks()
@@ -158,15 +166,29 @@ class Manager:
                 raise running.error
             return running.result  # type: ignore[return-value]  # the same call's result
         mine = self._work[key] = _Work()
+        wid = work_id(key)
         try:
             async with self.locks.lock(sector.id, read, write):
+                out = None if self._calls is None or wid is None else self._calls.find_work(wid)
+                if out is not None and self._calls is not None:
+                    log.info(
+                        "waiting for a call already out sector=%s task=%s call=%s",
+                        sector.id,
+                        task.short,
+                        out.id,
+                    )
+                    result: T = await self._calls.result_of(out)  # type: ignore[assignment]
+                else:
 
-                async def on_worker(handle: WorkerHandle) -> T:
-                    return await work(_local(handle))
+                    async def on_worker(handle: WorkerHandle) -> T:
+                        worker = _local(handle)
+                        if isinstance(worker, TrackedWorker):
+                            worker = worker.for_work(wid)
+                        return await work(worker)
 
-                result = await self._sched.schedule(
-                    sector, task, selector, prepare, on_worker, priority=priority
-                )
+                    result = await self._sched.schedule(
+                        sector, task, selector, prepare, on_worker, priority=priority
+                    )
             mine.result, mine.finished = result, True
             return result
         except Exception as exc:

@@ -12,6 +12,15 @@ worker's :class:`RemoteWorkerHandle`; when it ends (worker gone, session changed
 it drops the worker from the scheduler, which requeues unstarted tasks and fails running ones
 with ``WorkerClosed``.  A worker that comes back calls ``WorkerConnect`` again; with the same
 session it gets the same :data:`WorkerID`, so it resumes under its old identity.
+
+Sealing calls go through a :class:`~.calltracker.TrackedWorker`: the worker answers with a
+``CallID`` and its result comes later by ``Return*`` (:mod:`.calltracker`).  So a worker that stops
+answering is not dropped at once: for :data:`RETURN_GRACE` seconds it is only disabled (no new
+tasks) while its running calls keep waiting for their ``Return*``; if it answers again (or calls
+``WorkerConnect`` again) with the same session within that time, it is enabled again and keeps
+its calls.  A changed session (the worker restarted) drops it at once.  A dropped worker's calls
+still out fail with a temporary error (``CallTracker.fail_worker``); a miner that is closing fails
+none, so that they are matched after its restart.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from ..errors import PylotusError
 from ..jsonrpc import API_VERSION, ApiInfo, JwtAuth, make_table, open_ws_client
 from ..stores import StorageID
 from ..worker import WORKER_CONNECT, WorkerClient
+from .calltracker import CallTracker, TrackedWorker
 from .errors import SchedError
 from .scheduler import Scheduler
 from .task_types import TaskType
@@ -37,6 +47,7 @@ from .worker_info import WorkerID, WorkerInfo
 __all__ = [
     "HEARTBEAT_INTERVAL",
     "HEARTBEAT_TIMEOUT",
+    "RETURN_GRACE",
     "WORKER_CONNECT_TABLE",
     "RemoteWorkerHandle",
     "RemoteWorkers",
@@ -48,6 +59,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL: Final = 10.0  # seconds between Session polls (Lotus sched_worker.go: 10 s)
 HEARTBEAT_TIMEOUT: Final = 5.0  # seconds a Session poll may take before the worker counts as gone
 DIAL_TIMEOUT: Final = 10.0  # seconds for the dial-back and the first reads
+RETURN_GRACE: Final = 60.0  # seconds an unanswering worker keeps its running calls before the drop
 
 WORKER_CONNECT_TABLE: Final = make_table(WORKER_CONNECT)
 """``WorkerConnect`` (admin): the StorageMiner API method a worker calls with its own API URL."""
@@ -61,7 +73,7 @@ class WorkerRefused(SchedError):
 class RemoteWorkerHandle:
     """A seal worker reached over RPC, as the scheduler sees it; ``worker`` is what tasks call."""
 
-    worker: WorkerClient
+    worker: TrackedWorker
     worker_id: WorkerID
     info: WorkerInfo
     task_types: frozenset[TaskType]
@@ -102,6 +114,9 @@ class RemoteWorkers:
         heartbeat: seconds between ``Session`` polls (default :data:`HEARTBEAT_INTERVAL`).
         heartbeat_timeout: seconds a poll may take (default :data:`HEARTBEAT_TIMEOUT`); a worker
             whose connection closed is noticed only when it runs out.
+        calls: the miner's call tracker (default: a new in-memory one).
+        grace: seconds a worker that stopped answering keeps its running calls
+            (default :data:`RETURN_GRACE`).
     """
 
     def __init__(
@@ -112,8 +127,12 @@ class RemoteWorkers:
         *,
         heartbeat: float = HEARTBEAT_INTERVAL,
         heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
+        calls: CallTracker | None = None,
+        grace: float = RETURN_GRACE,
     ) -> None:
         self._sched = sched
+        self.calls = calls if calls is not None else CallTracker()
+        self._grace = grace
         self._auth = auth
         self._nursery = handler_nursery
         self._heartbeat = heartbeat
@@ -163,7 +182,10 @@ class RemoteWorkers:
                         "remote worker connected worker=%s host=%s url=%s", wid, handle.info.hostname, url
                     )
                     task_status.started()
-                    await self._watch(client, handle)
+                    if await self._watch(client, handle) and (
+                        lost := self.calls.fail_worker(str(wid), f"worker '{wid}' went away")
+                    ):
+                        log.warning("remote worker's calls failed worker=%s calls=%d", wid, lost)
                 finally:
                     if self._tasks.get(wid) is scope:
                         del self._tasks[wid]
@@ -182,13 +204,20 @@ class RemoteWorkers:
         tasks = frozenset(TaskType.from_json(t) for t in await client.task_types())
         paths = frozenset(p.id for p in await client.paths())
         enabled = await client.enabled()
-        return RemoteWorkerHandle(client, WorkerID(session), info, tasks, paths, url, enabled)
+        worker = TrackedWorker(client, self.calls, worker_id=str(session))
+        return RemoteWorkerHandle(worker, WorkerID(session), info, tasks, paths, url, enabled)
 
-    async def _watch(self, client: WorkerClient, handle: RemoteWorkerHandle) -> None:
-        """Poll ``Session`` and ``Enabled`` until the worker stops answering or comes back as
-        another session; a changed ``Enabled`` is re-announced to the scheduler (Lotus HEAD
-        ``sched_worker.go`` reads both on each heartbeat)."""
+    async def _watch(self, client: WorkerClient, handle: RemoteWorkerHandle) -> bool:
+        """Poll ``Session`` and ``Enabled`` until the worker comes back as another session or has not
+        answered for the grace period; a changed ``Enabled`` is re-announced to the scheduler (Lotus
+        HEAD ``sched_worker.go`` reads both on each heartbeat).  While it does not answer it is
+        announced disabled, so it gets no new task but keeps its running ones.
+
+        Returns:
+            ``True``: the worker is gone; ``False``: the scheduler is closing.
+        """
         wid = handle.worker_id
+        silent_since: float | None = None
         while True:
             await trio.sleep(self._heartbeat)
             try:
@@ -196,18 +225,38 @@ class RemoteWorkers:
                     session = await client.session()
                     enabled = await client.enabled()
             except (PylotusError, trio.TooSlowError) as exc:
-                log.warning("remote worker stopped answering worker=%s err=%s", wid, exc or "timeout")
-                return
+                now = trio.current_time()
+                if silent_since is None:
+                    silent_since = now
+                    log.warning(
+                        "remote worker stopped answering, waiting grace=%gs worker=%s err=%s",
+                        self._grace,
+                        wid,
+                        exc or "timeout",
+                    )
+                    if not await self._announce(replace(handle, enabled=False)):
+                        return False
+                if now - silent_since >= self._grace:
+                    log.warning("remote worker gone after the grace period worker=%s", wid)
+                    return True
+                continue
             if session != uuid.UUID(str(wid)):
                 log.warning("remote worker restarted worker=%s new=%s", wid, session)
-                return
-            if enabled != handle.enabled:
+                return True
+            if silent_since is not None or enabled != handle.enabled:
+                silent_since = None
                 handle = self._handles[wid] = replace(handle, enabled=enabled)
-                log.info("remote worker enabled=%s worker=%s", enabled, wid)
-                try:
-                    await self._sched.add_worker(handle)
-                except SchedError:
-                    return  # the scheduler is closing
+                log.info("remote worker answering enabled=%s worker=%s", enabled, wid)
+                if not await self._announce(handle):
+                    return False
+
+    async def _announce(self, handle: RemoteWorkerHandle) -> bool:
+        """Tell the scheduler what the worker offers now; ``False`` if the scheduler is closing."""
+        try:
+            await self._sched.add_worker(handle)
+        except SchedError:
+            return False
+        return True
 
     async def _drop(self, wid: WorkerID) -> None:
         try:

@@ -8,10 +8,14 @@ a repo (``api``, ``token``), the JWT secret, the Common API, a :class:`MemIndex`
 
     python -m pylotus.sched.testminer --repo DIR [--port 0] [--heartbeat 10]
 
-Besides ``WorkerStats`` (admin; ``{"<worker uuid>": WorkerStats}`` as the miner's API) it serves
-one test-only method, ``TestSealCC`` (admin; ``[sectorNumber]`` → ``SectorCids``): AddPiece of a
-zero 2KiB piece, PreCommit1 with an all-zero ticket and PreCommit2 of sector ``t0<actor>``/N,
-each through the manager, so on whichever worker the scheduler picks.
+Besides ``WorkerStats`` (admin; ``{"<worker uuid>": WorkerStats}`` as the miner's API) and the
+workers' ``Return*`` methods (admin, into a :class:`~.calltracker.CallTracker` persisted in the
+repo's metadata datastore under ``/calls``, so a result delivered after a restart still counts),
+it serves test-only methods (admin), each through the manager, so on whichever worker the
+scheduler picks: ``TestSealCC`` (``[sectorNumber]`` → ``SectorCids``): AddPiece of a zero 2KiB
+piece, PreCommit1 with an all-zero ticket and PreCommit2 of sector ``t0<actor>``/N;
+``TestAddPiece`` (``[n]`` → ``PieceInfo``) and ``TestPreCommit1`` (``[n, [PieceInfo]]`` → PC1 out,
+base64), the two first steps alone.
 
 Not a product: no config, no chain, no sealing pipeline; it exits on SIGINT/SIGTERM or ``Shutdown``.
 """
@@ -37,9 +41,10 @@ from ..jsonrpc import (
     open_api_secret,
     serve_api,
 )
-from ..jsonrpc.codec import JSON, UINT64, JsonValue
+from ..jsonrpc.codec import BYTES, JSON, UINT64, JsonValue, ListOf
 from ..jsonrpc.host import watch_signals
 from ..log_setup import setup_logging
+from ..proofs import PieceInfo
 from ..repo import FsRepo, RepoType
 from ..stores import (
     STORAGE_INDEX_TABLE,
@@ -50,8 +55,10 @@ from ..stores import (
     SectorRef,
     StorageApi,
 )
+from ..worker import PIECE_INFO, RETURN_TABLE
+from .calltracker import CallTracker, ReturnApi
 from .manager import Manager
-from .remote_worker import HEARTBEAT_INTERVAL, WORKER_CONNECT_TABLE, RemoteWorkers
+from .remote_worker import HEARTBEAT_INTERVAL, RETURN_GRACE, WORKER_CONNECT_TABLE, RemoteWorkers
 from .scheduler import Scheduler
 
 __all__ = ["TEST_MINER_TABLE", "main", "run_testminer"]
@@ -61,11 +68,18 @@ log = logging.getLogger(__name__)
 TEST_MINER_TABLE: Final = make_table(
     MethodSpec("WorkerStats", "admin", (), JSON),
     MethodSpec("TestSealCC", "admin", (UINT64,), JSON),
+    MethodSpec("TestAddPiece", "admin", (UINT64,), PIECE_INFO),
+    MethodSpec("TestPreCommit1", "admin", (UINT64, ListOf(PIECE_INFO)), BYTES),
 )
+CALLS_NAMESPACE: Final = "/calls"
 TEST_PROOF: Final = RegisteredSealProof.STACKED_DRG_2KIB_V1_1
 TEST_ACTOR: Final = ActorID(1000)
 _BLOCK_DELAY: Final = 4  # seconds, only reported by Version
 _CC_PIECE: Final = UnpaddedPieceSize(2032)  # one zero piece fills a 2KiB sector
+
+
+def _sector(number: int) -> SectorRef:
+    return SectorRef(SectorID(TEST_ACTOR, SectorNumber(number)), TEST_PROOF)
 
 
 class _TestMinerApi:
@@ -78,8 +92,14 @@ class _TestMinerApi:
     async def worker_stats(self) -> JsonValue:
         return {str(wid): stats.to_json() for wid, stats in self._sched.worker_stats().items()}
 
+    async def test_add_piece(self, number: int) -> PieceInfo:
+        return await self._manager.add_piece(_sector(number), [], _CC_PIECE, None)
+
+    async def test_pre_commit1(self, number: int, pieces: list[PieceInfo]) -> bytes:
+        return await self._manager.seal_pre_commit1(_sector(number), bytes(32), pieces)
+
     async def test_seal_cc(self, number: int) -> JsonValue:
-        sector = SectorRef(SectorID(TEST_ACTOR, SectorNumber(number)), TEST_PROOF)
+        sector = _sector(number)
         piece = await self._manager.add_piece(sector, [], _CC_PIECE, None)
         pc1 = await self._manager.seal_pre_commit1(sector, bytes(32), [piece])
         cids = await self._manager.seal_pre_commit2(sector, pc1)
@@ -91,6 +111,7 @@ async def run_testminer(
     *,
     port: int = 0,
     heartbeat: float = HEARTBEAT_INTERVAL,
+    grace: float = RETURN_GRACE,
     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until SIGINT/SIGTERM or ``Shutdown``; the ``api`` file appears once serving."""
@@ -101,7 +122,8 @@ async def run_testminer(
         headers = {"Authorization": "Bearer " + auth.new_token(["admin"]).decode()}
         remote = RemoteStore(local, index, headers)
         sched = Scheduler()
-        manager = Manager(sched, index, remote)
+        calls = CallTracker(repo.datastore().namespace(CALLS_NAMESPACE))
+        manager = Manager(sched, index, remote, calls=calls)
         stop = trio.Event()
         async with trio.open_nursery() as nursery:
             await nursery.start(sched.run)
@@ -109,9 +131,11 @@ async def run_testminer(
                 rpc = RpcServer()
                 rpc.register(COMMON_TABLE, CommonApi(auth, block_delay=_BLOCK_DELAY, shutdown=stop))
                 rpc.register(STORAGE_INDEX_TABLE, StorageApi(index, remote))
-                rpc.register(
-                    WORKER_CONNECT_TABLE, RemoteWorkers(sched, auth, worker_tasks, heartbeat=heartbeat)
+                workers = RemoteWorkers(
+                    sched, auth, worker_tasks, heartbeat=heartbeat, calls=calls, grace=grace
                 )
+                rpc.register(WORKER_CONNECT_TABLE, workers)
+                rpc.register(RETURN_TABLE, ReturnApi(calls))
                 rpc.register(TEST_MINER_TABLE, _TestMinerApi(sched, manager))
                 app = ApiApp(rpc, auth, routes={"/remote": FetchHandler(local)}, closing=stop)
                 worker_tasks.start_soon(watch_signals, stop)
@@ -133,12 +157,13 @@ async def run_testminer(
 @click.option("--repo", "repo_path", required=True, type=click.Path(file_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
 @click.option("--heartbeat", type=click.FloatRange(0.1), default=HEARTBEAT_INTERVAL, show_default=True)
+@click.option("--grace", type=click.FloatRange(0), default=RETURN_GRACE, show_default=True)
 @click.option("--log-level", default="info", show_default=True)
-def main(repo_path: str, port: int, heartbeat: float, log_level: str) -> None:
+def main(repo_path: str, port: int, heartbeat: float, grace: float, log_level: str) -> None:
     """Run a miner stand-in (index, /remote, scheduler, WorkerConnect) for seal-worker tests."""
     setup_logging(log_level)
     try:
-        trio.run(partial(run_testminer, repo_path, port=port, heartbeat=heartbeat))
+        trio.run(partial(run_testminer, repo_path, port=port, heartbeat=heartbeat, grace=grace))
     except PylotusError as exc:
         raise click.ClickException(str(exc)) from exc
 

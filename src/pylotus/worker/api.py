@@ -6,11 +6,11 @@ reference/api-examples.md §2.  :data:`WORKER_TABLE` is served by :class:`Worker
 :class:`~.local_worker.LocalWorker` and called through :class:`WorkerClient`, whose sealing
 methods have the :class:`LocalWorker` signatures so the miner's manager can call either.
 
-**Synchronous calls**: the sealing methods answer when the task is done (the L05 shape), not with a
-``CallID`` and a later ``Return*`` call on the miner (L12+).  A result finished while the miner's
-connection is down is therefore lost with the call; the ``Return*`` pattern is still to come
-(issue #6, deliverable 3).  Because a PC1 takes minutes, :class:`WorkerClient` gives sealing calls
-:data:`SEALING_CALL_TIMEOUT` instead of the transport's default.
+**Asynchronous calls** (the L12+ shape): each sealing method answers at once with a
+:class:`~.returns.CallID` and runs in the worker daemon's nursery (:class:`~.returns.CallRunner`);
+the result reaches the miner later through its ``Return<Call>`` method, persisted by the worker
+until delivered (:mod:`.returns`), so a result finished while the miner is away is not lost.
+``Remove`` stays synchronous, as in Lotus L12.
 
 Wire deviations, each for lack of the Lotus mechanism: ``AddPiece`` takes the piece's bytes (base64)
 or ``null`` for a zero piece instead of a streamed reader; ``FinalizeSector``'s ``keepUnsealed``
@@ -23,14 +23,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Final, cast, final
 
 from ..abi import JsonObject, SectorFileType, UnpaddedPieceSize, cid_to_commd, commd_to_cid
 from ..jsonrpc import API_VERSION, MethodSpec, RpcClient, make_table
 from ..jsonrpc.codec import BOOL, BYTES, CID_CODEC, JSON, STRING, UINT64, JsonValue, ListOf, Nullable
-from ..jsonrpc.codec import JsonObject as ObjectCodec
 from ..proofs import PieceInfo, SectorCids
 from ..stores import StoragePath
 from ..stores.storiface import (
@@ -44,6 +43,7 @@ from ..stores.storiface import (
     SectorRef,
 )
 from .local_worker import LocalWorker
+from .returns import CALL_ID, PIECE_INFO, SECTOR_CIDS, CallID, CallRunner
 
 __all__ = [
     "SEALING_CALL_TIMEOUT",
@@ -54,9 +54,7 @@ __all__ = [
     "machine_info_json",
 ]
 
-SEALING_CALL_TIMEOUT: Final = 7 * 24 * 3600.0  # seconds: a sealing call waits for its task, however long
-PIECE_INFO: Final = ObjectCodec("abi.PieceInfo", PieceInfo.from_json, PieceInfo.to_json)
-SECTOR_CIDS: Final = ObjectCodec("storiface.SectorCids", SectorCids.from_json, SectorCids.to_json)
+SEALING_CALL_TIMEOUT: Final = 60.0  # seconds for a sealing call to answer with its CallID
 
 _REF = SECTOR_REF
 WORKER_TABLE: Final = make_table(
@@ -68,17 +66,17 @@ WORKER_TABLE: Final = make_table(
     MethodSpec("Enabled", "admin", (), BOOL),
     MethodSpec("SetEnabled", "admin", (BOOL,), None),
     MethodSpec("StorageAddLocal", "admin", (STRING,), None),
-    MethodSpec("AddPiece", "admin", (_REF, ListOf(UINT64), UINT64, Nullable(BYTES)), PIECE_INFO),
-    MethodSpec("SealPreCommit1", "admin", (_REF, BYTES, ListOf(PIECE_INFO)), BYTES),
-    MethodSpec("SealPreCommit2", "admin", (_REF, BYTES), SECTOR_CIDS),
-    MethodSpec("SealCommit1", "admin", (_REF, BYTES, BYTES, ListOf(PIECE_INFO), SECTOR_CIDS), BYTES),
-    MethodSpec("SealCommit2", "admin", (_REF, BYTES), BYTES),
-    MethodSpec("FinalizeSector", "admin", (_REF, Nullable(ListOf(JSON))), None),
-    MethodSpec("ReleaseUnsealed", "admin", (_REF,), None),
+    MethodSpec("AddPiece", "admin", (_REF, ListOf(UINT64), UINT64, Nullable(BYTES)), CALL_ID),
+    MethodSpec("SealPreCommit1", "admin", (_REF, BYTES, ListOf(PIECE_INFO)), CALL_ID),
+    MethodSpec("SealPreCommit2", "admin", (_REF, BYTES), CALL_ID),
+    MethodSpec("SealCommit1", "admin", (_REF, BYTES, BYTES, ListOf(PIECE_INFO), SECTOR_CIDS), CALL_ID),
+    MethodSpec("SealCommit2", "admin", (_REF, BYTES), CALL_ID),
+    MethodSpec("FinalizeSector", "admin", (_REF, Nullable(ListOf(JSON))), CALL_ID),
+    MethodSpec("ReleaseUnsealed", "admin", (_REF,), CALL_ID),
     MethodSpec("Remove", "admin", (_REF,), None),
-    MethodSpec("MoveStorage", "admin", (_REF, FILE_TYPE), None),
-    MethodSpec("Fetch", "admin", (_REF, FILE_TYPE, PATH_TYPE, ACQUIRE_MODE), None),
-    MethodSpec("UnsealPiece", "admin", (_REF, UINT64, UINT64, BYTES, CID_CODEC), None),
+    MethodSpec("MoveStorage", "admin", (_REF, FILE_TYPE), CALL_ID),
+    MethodSpec("Fetch", "admin", (_REF, FILE_TYPE, PATH_TYPE, ACQUIRE_MODE), CALL_ID),
+    MethodSpec("UnsealPiece", "admin", (_REF, UINT64, UINT64, BYTES, CID_CODEC), CALL_ID),
 )
 """The Worker API methods the miner uses, all ``admin`` as in Lotus."""
 
@@ -131,11 +129,15 @@ class WorkerApi:
 
     Args:
         worker: runs the calls.
+        calls: starts the asynchronous sealing calls; without it only the reads are served.
         hostname: reported by ``Info`` (default: the worker's).
     """
 
-    def __init__(self, worker: LocalWorker, *, hostname: str | None = None) -> None:
+    def __init__(
+        self, worker: LocalWorker, *, calls: CallRunner | None = None, hostname: str | None = None
+    ) -> None:
         self._worker = worker
+        self._calls = calls
         self._hostname = hostname or worker.hostname or socket.gethostname()
         self._enabled = True
 
@@ -163,52 +165,72 @@ class WorkerApi:
     async def storage_add_local(self, path: str) -> None:
         await self._worker.store.local.add_local(path)
 
+    def _start(self, method: str, sector: SectorRef, run: Callable[[], Awaitable[object]]) -> CallID:
+        if self._calls is None:
+            raise RuntimeError("this WorkerApi was built without a CallRunner; it serves no sealing calls")
+        return self._calls.start(method, sector.id, run)
+
     async def add_piece(
         self, sector: SectorRef, existing: list[int], size: int, data: bytes | None
-    ) -> PieceInfo:
+    ) -> CallID:
         sizes = [UnpaddedPieceSize(s) for s in existing]
-        return await self._worker.add_piece(sector, sizes, UnpaddedPieceSize(size), data)
+        return self._start(
+            "AddPiece", sector, lambda: self._worker.add_piece(sector, sizes, UnpaddedPieceSize(size), data)
+        )
 
-    async def seal_pre_commit1(self, sector: SectorRef, ticket: bytes, pieces: list[PieceInfo]) -> bytes:
-        return await self._worker.seal_pre_commit1(sector, ticket, pieces)
+    async def seal_pre_commit1(self, sector: SectorRef, ticket: bytes, pieces: list[PieceInfo]) -> CallID:
+        return self._start(
+            "SealPreCommit1", sector, lambda: self._worker.seal_pre_commit1(sector, ticket, pieces)
+        )
 
-    async def seal_pre_commit2(self, sector: SectorRef, pc1_out: bytes) -> SectorCids:
-        return await self._worker.seal_pre_commit2(sector, pc1_out)
+    async def seal_pre_commit2(self, sector: SectorRef, pc1_out: bytes) -> CallID:
+        return self._start("SealPreCommit2", sector, lambda: self._worker.seal_pre_commit2(sector, pc1_out))
 
     async def seal_commit1(
         self, sector: SectorRef, ticket: bytes, seed: bytes, pieces: list[PieceInfo], cids: SectorCids
-    ) -> bytes:
-        return await self._worker.seal_commit1(sector, ticket, seed, pieces, cids)
+    ) -> CallID:
+        return self._start(
+            "SealCommit1", sector, lambda: self._worker.seal_commit1(sector, ticket, seed, pieces, cids)
+        )
 
-    async def seal_commit2(self, sector: SectorRef, c1_out: bytes) -> bytes:
-        return await self._worker.seal_commit2(sector, c1_out)
+    async def seal_commit2(self, sector: SectorRef, c1_out: bytes) -> CallID:
+        return self._start("SealCommit2", sector, lambda: self._worker.seal_commit2(sector, c1_out))
 
-    async def finalize_sector(self, sector: SectorRef, keep_unsealed: list[JsonValue] | None) -> None:
-        await self._worker.finalize_sector(sector, keep_unsealed=bool(keep_unsealed))
+    async def finalize_sector(self, sector: SectorRef, keep_unsealed: list[JsonValue] | None) -> CallID:
+        keep = bool(keep_unsealed)
+        return self._start(
+            "FinalizeSector", sector, lambda: self._worker.finalize_sector(sector, keep_unsealed=keep)
+        )
 
-    async def release_unsealed(self, sector: SectorRef) -> None:
-        await self._worker.release_unsealed(sector)
+    async def release_unsealed(self, sector: SectorRef) -> CallID:
+        return self._start("ReleaseUnsealed", sector, lambda: self._worker.release_unsealed(sector))
 
     async def remove(self, sector: SectorRef) -> None:
         await self._worker.remove(sector)
 
-    async def move_storage(self, sector: SectorRef, file_type: SectorFileType) -> None:
-        await self._worker.move_storage(sector, file_type)
+    async def move_storage(self, sector: SectorRef, file_type: SectorFileType) -> CallID:
+        return self._start("MoveStorage", sector, lambda: self._worker.move_storage(sector, file_type))
 
     async def fetch(
         self, sector: SectorRef, file_type: SectorFileType, path_type: PathType, mode: AcquireMode
-    ) -> None:
-        await self._worker.fetch(sector, file_type, path_type, mode)
+    ) -> CallID:
+        return self._start("Fetch", sector, lambda: self._worker.fetch(sector, file_type, path_type, mode))
 
     async def unseal_piece(
         self, sector: SectorRef, offset: int, size: int, ticket: bytes, comm_d: object
-    ) -> None:
+    ) -> CallID:
         commd = cid_to_commd(comm_d)  # type: ignore[arg-type]  # the CID codec decoded it
-        await self._worker.unseal_piece(sector, offset, UnpaddedPieceSize(size), ticket, commd)
+        return self._start(
+            "UnsealPiece",
+            sector,
+            lambda: self._worker.unseal_piece(sector, offset, UnpaddedPieceSize(size), ticket, commd),
+        )
 
 
 class WorkerClient(RpcClient):
-    """Typed client of :data:`WORKER_TABLE`; its sealing methods mirror :class:`LocalWorker`'s."""
+    """Typed client of :data:`WORKER_TABLE`; its sealing methods take :class:`LocalWorker`'s
+    arguments and return the call's :class:`~.returns.CallID` (the miner's call tracker waits for
+    the result)."""
 
     TABLE = WORKER_TABLE
 
@@ -237,8 +259,8 @@ class WorkerClient(RpcClient):
     async def storage_add_local(self, path: str) -> None:
         await self.call("StorageAddLocal", path)
 
-    async def _seal(self, name: str, *args: object) -> object:
-        return await self.call(name, *args, timeout=SEALING_CALL_TIMEOUT)
+    async def _seal(self, name: str, *args: object) -> CallID:
+        return cast(CallID, await self.call(name, *args, timeout=SEALING_CALL_TIMEOUT))
 
     async def add_piece(
         self,
@@ -246,42 +268,42 @@ class WorkerClient(RpcClient):
         existing_sizes: Sequence[UnpaddedPieceSize],
         size: UnpaddedPieceSize,
         data: bytes | None,
-    ) -> PieceInfo:
+    ) -> CallID:
         sizes = [int(s) for s in existing_sizes]
-        return cast(PieceInfo, await self._seal("AddPiece", sector, sizes, int(size), data))
+        return await self._seal("AddPiece", sector, sizes, int(size), data)
 
-    async def seal_pre_commit1(self, sector: SectorRef, ticket: bytes, pieces: Sequence[PieceInfo]) -> bytes:
-        return cast(bytes, await self._seal("SealPreCommit1", sector, ticket, list(pieces)))
+    async def seal_pre_commit1(self, sector: SectorRef, ticket: bytes, pieces: Sequence[PieceInfo]) -> CallID:
+        return await self._seal("SealPreCommit1", sector, ticket, list(pieces))
 
-    async def seal_pre_commit2(self, sector: SectorRef, pc1_out: bytes) -> SectorCids:
-        return cast(SectorCids, await self._seal("SealPreCommit2", sector, pc1_out))
+    async def seal_pre_commit2(self, sector: SectorRef, pc1_out: bytes) -> CallID:
+        return await self._seal("SealPreCommit2", sector, pc1_out)
 
     async def seal_commit1(
         self, sector: SectorRef, ticket: bytes, seed: bytes, pieces: Sequence[PieceInfo], cids: SectorCids
-    ) -> bytes:
-        return cast(bytes, await self._seal("SealCommit1", sector, ticket, seed, list(pieces), cids))
+    ) -> CallID:
+        return await self._seal("SealCommit1", sector, ticket, seed, list(pieces), cids)
 
-    async def seal_commit2(self, sector: SectorRef, c1_out: bytes) -> bytes:
-        return cast(bytes, await self._seal("SealCommit2", sector, c1_out))
+    async def seal_commit2(self, sector: SectorRef, c1_out: bytes) -> CallID:
+        return await self._seal("SealCommit2", sector, c1_out)
 
-    async def finalize_sector(self, sector: SectorRef, *, keep_unsealed: bool) -> None:
-        await self._seal("FinalizeSector", sector, [_KEEP_ALL] if keep_unsealed else None)
+    async def finalize_sector(self, sector: SectorRef, *, keep_unsealed: bool) -> CallID:
+        return await self._seal("FinalizeSector", sector, [_KEEP_ALL] if keep_unsealed else None)
 
-    async def release_unsealed(self, sector: SectorRef) -> None:
-        await self._seal("ReleaseUnsealed", sector)
+    async def release_unsealed(self, sector: SectorRef) -> CallID:
+        return await self._seal("ReleaseUnsealed", sector)
 
     async def remove(self, sector: SectorRef) -> None:
-        await self._seal("Remove", sector)
+        await self.call("Remove", sector, timeout=SEALING_CALL_TIMEOUT)
 
-    async def move_storage(self, sector: SectorRef, file_type: SectorFileType) -> None:
-        await self._seal("MoveStorage", sector, file_type)
+    async def move_storage(self, sector: SectorRef, file_type: SectorFileType) -> CallID:
+        return await self._seal("MoveStorage", sector, file_type)
 
     async def fetch(
         self, sector: SectorRef, file_type: SectorFileType, path_type: PathType, mode: AcquireMode
-    ) -> None:
-        await self._seal("Fetch", sector, file_type, path_type, mode)
+    ) -> CallID:
+        return await self._seal("Fetch", sector, file_type, path_type, mode)
 
     async def unseal_piece(
         self, sector: SectorRef, offset: int, size: UnpaddedPieceSize, ticket: bytes, comm_d: bytes
-    ) -> None:
-        await self._seal("UnsealPiece", sector, offset, int(size), ticket, commd_to_cid(comm_d))
+    ) -> CallID:
+        return await self._seal("UnsealPiece", sector, offset, int(size), ticket, commd_to_cid(comm_d))

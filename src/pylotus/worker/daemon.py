@@ -13,6 +13,11 @@ retried with backoff, and a new session (a restarted miner) makes it attach its 
 call ``WorkerConnect`` again (anchors.md §3.2: workers must reconnect by themselves).
 
 All miner calls go over HTTP (one POST each), so nothing needs redialling after a miner restart.
+Sealing calls answer with a ``CallID`` and run in the daemon's nursery; their results are kept in
+the repo's datastore (``/returns``) until the miner's ``Return*`` accepted them (:mod:`.returns`),
+and a (re-)registration wakes their delivery.  So that a task can also *end* while the miner is
+away, its sector declarations are kept and sent later, and a restarted miner is told every sector
+file of the worker's paths again (:mod:`.offline`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import trio
 
@@ -42,12 +47,23 @@ from ..jsonrpc import (
 )
 from ..jsonrpc.host import watch_signals
 from ..repo import FsRepo, LockedRepo, RepoType
-from ..stores import FetchHandler, LocalStorageMeta, LocalStore, RemoteStore, StorageClient, StorageID
+from ..stores import (
+    FetchHandler,
+    LocalStorageMeta,
+    LocalStore,
+    RemoteStore,
+    SectorIndex,
+    StorageClient,
+    StorageID,
+)
 from ..stores.fsutil import create_meta
 from ..stores.storiface import StorageInfo
 from .api import WORKER_CONNECT, WORKER_TABLE, WorkerApi
 from .errors import WorkerError
+from .kernel_runner import KernelRunner
 from .local_worker import LocalWorker, WorkerConfig
+from .offline import DeferredIndex, DelayedKernels, declare_all
+from .returns import CallRunner, ReturnQueue, rpc_sender
 
 __all__ = ["MINER_POLL_INTERVAL", "MinerClient", "MinerUnavailable", "WorkerRunConfig", "run_worker"]
 
@@ -60,6 +76,7 @@ RETRY_MIN_DELAY: Final = 0.5  # seconds; doubles on each failed poll
 RETRY_MAX_DELAY: Final = 10.0
 MINER_CALL_TIMEOUT: Final = 30.0  # seconds, as Lotus's miner API client (§1.8 step 2)
 LOCAL_PATH_WEIGHT: Final = 10  # Lotus: the worker repo's own path has Weight 10
+RETURNS_NAMESPACE: Final = "/returns"  # undelivered Return* calls in the repo's metadata datastore
 
 
 class MinerUnavailable(WorkerError):
@@ -172,12 +189,15 @@ async def _serve(
     remote = RemoteStore(
         local, miner, cfg.miner_api.auth_headers(), parallel_fetch_limit=cfg.parallel_fetch_limit
     )
-    worker = LocalWorker(remote, miner, config=cfg.tasks, hostname=cfg.name)
+    index = DeferredIndex(miner)
+    runner = cast(KernelRunner, DelayedKernels(KernelRunner()))  # same run(); a test hook
+    worker = LocalWorker(remote, cast(SectorIndex, index), config=cfg.tasks, hostname=cfg.name, runner=runner)
     stop = trio.Event()
-    rpc = RpcServer()
-    rpc.register(WORKER_TABLE, WorkerApi(worker))
-    app = ApiApp(rpc, _MinerVerifier(miner), routes={"/remote": FetchHandler(local)}, closing=stop)
+    returns = ReturnQueue(repo.datastore().namespace(RETURNS_NAMESPACE), rpc_sender(miner))
     async with trio.open_nursery() as nursery:
+        rpc = RpcServer()
+        rpc.register(WORKER_TABLE, WorkerApi(worker, calls=CallRunner(returns, nursery)))
+        app = ApiApp(rpc, _MinerVerifier(miner), routes={"/remote": FetchHandler(local)}, closing=stop)
         nursery.start_soon(watch_signals, stop)
         host, port = await nursery.start(
             partial(serve_api, app, cfg.listen[0], cfg.listen[1], shutdown_trigger=stop.wait)
@@ -188,9 +208,10 @@ async def _serve(
         repo.set_api_endpoint(f"/ip4/{host}/tcp/{port}/http")
         if cfg.miner_api.token:
             repo.set_api_token(cfg.miner_api.token)
-        registrar = _Registrar(miner, local, f"ws://{address}/rpc/v0", cfg.poll_interval)
+        registrar = _Registrar(miner, local, f"ws://{address}/rpc/v0", cfg.poll_interval, returns, index)
         await registrar.register()
         nursery.start_soon(registrar.run)
+        await nursery.start(returns.run)
         log.info("worker registered with the miner url=%s session=%s", registrar.url, worker.session)
         try:
             task_status.started((host, port))
@@ -203,8 +224,18 @@ async def _serve(
 class _Registrar:
     """Keeps the worker registered: polls the miner's ``Session`` and re-registers on a new one."""
 
-    def __init__(self, miner: MinerClient, local: LocalStore, url: str, interval: float) -> None:
+    def __init__(
+        self,
+        miner: MinerClient,
+        local: LocalStore,
+        url: str,
+        interval: float,
+        returns: ReturnQueue,
+        index: DeferredIndex,
+    ) -> None:
         self._miner = miner
+        self._returns = returns
+        self._index = index
         self._local = local
         self.url = url
         self._interval = interval
@@ -221,6 +252,7 @@ class _Registrar:
             await self._reattach()
         await self._miner.worker_connect(self.url)
         self._session = session
+        self._returns.wake()  # results kept while the miner was away go now
 
     async def _reattach(self) -> None:
         """A restarted miner's index has forgotten our paths (its index is in memory)."""
@@ -229,6 +261,9 @@ class _Registrar:
             stat = await self._local.fs_stat(path.id)
             info = StorageInfo(path.id, urls, path.weight, path.can_seal, path.can_store)
             await self._miner.storage_attach(info, stat)
+        declared = await declare_all(self._local, self._miner)
+        self._index.clear()
+        log.info("sector files declared to the restarted miner count=%d", declared)
 
     async def run(self) -> None:
         """Poll forever (until cancelled); never raises for a miner that is away."""
@@ -243,6 +278,7 @@ class _Registrar:
                         )
                         await self.register()
                         log.info("worker registered with the miner url=%s", self.url)
+                    await self._index.replay()
             except (PylotusError, trio.TooSlowError) as exc:
                 log.warning("miner API unreachable, will retry delay=%.1fs err=%s", delay, exc)
                 await trio.sleep(delay)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +15,10 @@ import trio
 
 from pylotus.abi import ActorID, RegisteredSealProof, SectorID, SectorNumber, UnpaddedPieceSize
 from pylotus.jsonrpc import ApiApp, JwtAuth, RpcServer, serve_api
-from pylotus.sched import Manager, Scheduler
+from pylotus.sched import CallFailed, CallTracker, Manager, ReturnApi, Scheduler
 from pylotus.sched.remote_worker import RemoteWorkers, WorkerRefused, _multiaddr
 from pylotus.stores import LocalStore, MemIndex, RemoteStore, SectorRef
-from pylotus.worker import WORKER_TABLE, LocalWorker, WorkerApi, WorkerConfig
+from pylotus.worker import WORKER_TABLE, CallID, CallRunner, LocalWorker, ReturnQueue, WorkerApi, WorkerConfig
 
 PROOF = RegisteredSealProof.STACKED_DRG_2KIB_V1_1
 CC_COMM_R = "bagboea4b5abcbrshxgmmpaucffwp2elaofbcrvb7hmcu3653o4lsw2arlor4hn3c"  # proofs.md §7, ticket 0
@@ -64,12 +65,15 @@ async def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     store = RemoteStore(local, index, {})
     worker = LocalWorker(store, index, config=WorkerConfig(), kernel_workers=1)
     auth = JwtAuth(os.urandom(32))
-    rpc = RpcServer()
-    api = WorkerApi(worker)
-    rpc.register(WORKER_TABLE, api)
+    calls = CallTracker()
+    returns = ReturnQueue(None, ReturnApi(calls).send)
     sched = Scheduler()
     async with trio.open_nursery() as nursery:
         await nursery.start(sched.run)
+        await nursery.start(returns.run)
+        rpc = RpcServer()
+        api = WorkerApi(worker, calls=CallRunner(returns, nursery))
+        rpc.register(WORKER_TABLE, api)
         server = trio.CancelScope()
 
         async def serve(task_status: trio.TaskStatus[tuple[str, int]]) -> None:
@@ -78,8 +82,10 @@ async def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
 
         _, port = await nursery.start(serve)
         async with trio.open_nursery() as worker_tasks:
-            remote = RemoteWorkers(sched, auth, worker_tasks, heartbeat=0.1, heartbeat_timeout=0.5)
-            manager = Manager(sched, index, store)
+            remote = RemoteWorkers(
+                sched, auth, worker_tasks, heartbeat=0.1, heartbeat_timeout=0.5, calls=calls, grace=0.5
+            )
+            manager = Manager(sched, index, store, calls=calls)
             yield Setup(sched, manager, remote, worker, api, f"ws://127.0.0.1:{port}/rpc/v0", server)
             worker_tasks.cancel_scope.cancel()
         await sched.aclose()
@@ -120,9 +126,22 @@ async def test_connect_seal_reconnect_and_drop(setup: Setup) -> None:
         while setup.sched.worker_stats()[wid].enabled:
             await trio.sleep(0.02)
 
-    # A worker that stops answering is dropped by the heartbeat.
+    # A worker that stops answering is kept (disabled) for the grace period, then dropped.
+    await setup.api.set_enabled(True)
+    with trio.fail_after(5):
+        while not setup.sched.worker_stats()[wid].enabled:
+            await trio.sleep(0.02)
+    out = CallID(s.id, uuid.uuid4())  # a call still out on the worker
+    setup.remote.calls.track(out, "SealPreCommit2", "PC2:t", str(wid))
     setup.server.cancel()
+    with trio.fail_after(5):
+        while setup.sched.worker_stats()[wid].enabled:
+            await trio.sleep(0.02)
+    assert list(setup.remote.handles()) == [wid]
+    assert setup.remote.calls.find_work("PC2:t") == out  # kept during the grace period
     await wait_workers(setup.sched, 0)
+    with trio.fail_after(5), pytest.raises(CallFailed, match="went away"):
+        await setup.remote.calls.result_of(out)
     assert setup.remote.handles() == {}
 
 
