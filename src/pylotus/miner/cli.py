@@ -14,6 +14,7 @@ from .. import __version__
 from ..cli_group import CliContext, PylotusGroup, log_level_option, repo_option, stub_command
 from ..jsonrpc.auth_cli import auth_group
 from ..repo import RepoType
+from ..sched import sealing_group, workers_group
 from ..stores import find_command, storage_group
 
 __all__ = ["cli", "main"]
@@ -37,6 +38,8 @@ def cli(ctx: click.Context, miner_repo: Path, node_repo: Path) -> None:
 cli.add_command(auth_group)
 cli.add_command(storage_group)
 cli.add_command(find_command, "find")  # a top-level alias of `storage find`
+cli.add_command(sealing_group)
+cli.add_command(workers_group)  # `workers list` is `sealing workers` (L041 spelling)
 
 for _name, _help, _issue in [
     ("init", "Initialize a storage miner repo", 8),
@@ -44,7 +47,6 @@ for _name, _help, _issue in [
     ("info", "Print miner info", 8),
     ("actor", "Manipulate the miner actor", 8),
     ("sectors", "Interact with sector store", 8),
-    ("sealing", "Interact with the sealing pipeline (jobs, workers, sched-diag)", 6),
     ("proving", "View proving information", 9),
     ("storage-deals", "Manage storage deals and related configuration", 10),
 ]:

@@ -66,6 +66,10 @@ from .resources import default_resource_env as default_resource_env
 from .resources import parse_resource_env as parse_resource_env
 from .scheduler import FULL_PASS_INTERVAL as FULL_PASS_INTERVAL
 from .scheduler import Scheduler as Scheduler
+from .sealing_api import SEALING_STATUS_TABLE as SEALING_STATUS_TABLE
+from .sealing_api import SealingStatusApi as SealingStatusApi
+from .sealing_cli import sealing_group as sealing_group
+from .sealing_cli import workers_group as workers_group
 from .selectors import SELECTOR_TIMEOUT as SELECTOR_TIMEOUT
 from .selectors import AllocSelector as AllocSelector
 from .selectors import ExistingSelector as ExistingSelector
@@ -144,4 +148,8 @@ __all__ = [
     "ReturnApi",
     "TrackedWorker",
     "work_id",
+    "SEALING_STATUS_TABLE",
+    "SealingStatusApi",
+    "sealing_group",
+    "workers_group",
 ]

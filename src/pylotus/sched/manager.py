@@ -33,6 +33,14 @@ several in tests) or seal workers reached through a :class:`~.calltracker.Tracke
 tagged with its work ID, and before scheduling a work the manager asks the tracker whether a call
 for it is already out (a miner restart while a worker ran it): then it waits for that call's
 result instead of running the task again (Lotus ``getWork``).
+
+*A worker that goes away mid-call.*  The scheduler requeues a task whose work had not started, and
+fails one whose work had started with :class:`~.errors.WorkerClosed`; a remote call whose worker
+was dropped fails with a temporary ``CallFailed`` (code ``ERR_TEMP_WORKER_RESTART``).  For the
+calls of :meth:`Manager._run` the manager knows redoing is safe (they hold their sector's write
+lock, and each writes its outputs afresh), so it schedules such a call again, on whichever capable
+worker the scheduler picks, up to :data:`MAX_ATTEMPTS` times in all, logging each retry.  No other
+error is retried: a task's own failure is the caller's to see.
 """
 
 from __future__ import annotations
@@ -46,8 +54,9 @@ import trio
 from ..abi import SectorFileType, UnpaddedPieceSize
 from ..proofs import PieceInfo, SectorCids
 from ..stores import AcquireMode, PathType, RemoteStore, SectorIndex, SectorLocks, SectorRef
-from ..worker import LocalWorker
-from .calltracker import CallTracker, TrackedWorker, work_id
+from ..worker import ERR_TEMP_WORKER_RESTART, LocalWorker
+from .calltracker import CallTracker, TemporaryCallFailed, TrackedWorker, work_id
+from .errors import WorkerClosed
 from .manager_local import LocalWorkerHandle
 from .remote_worker import RemoteWorkerHandle
 from .request import DEFAULT_SCHED_PRIORITY, PrepareAction
@@ -56,7 +65,7 @@ from .selectors import AllocSelector, ExistingSelector, TaskSelector, WorkerSele
 from .task_types import TaskType
 from .worker_handle import WorkerHandle
 
-__all__ = ["Manager"]
+__all__ = ["MAX_ATTEMPTS", "Manager"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,8 @@ SEALED_CACHE: Final = FT.SEALED | FT.CACHE
 ALL_TYPES: Final = FT.UNSEALED | FT.SEALED | FT.CACHE
 
 T = TypeVar("T")
+
+MAX_ATTEMPTS: Final = 3  # runs of one call whose worker keeps going away, the first included
 
 
 SealingWorker = LocalWorker | TrackedWorker
@@ -85,6 +96,13 @@ def _fetch(sector: SectorRef, ft: SectorFileType, path_type: PathType, mode: Acq
         await _local(handle).fetch(sector, ft, path_type, mode)
 
     return PrepareAction(action, prep_type=TaskType.FETCH)
+
+
+def _worker_went_away(exc: Exception) -> bool:
+    """The call failed because its worker was dropped, not because of the task itself."""
+    if isinstance(exc, WorkerClosed):
+        return True
+    return isinstance(exc, TemporaryCallFailed) and exc.error.code == ERR_TEMP_WORKER_RESTART
 
 
 class _Work:
@@ -169,26 +187,7 @@ class Manager:
         wid = work_id(key)
         try:
             async with self.locks.lock(sector.id, read, write):
-                out = None if self._calls is None or wid is None else self._calls.find_work(wid)
-                if out is not None and self._calls is not None:
-                    log.info(
-                        "waiting for a call already out sector=%s task=%s call=%s",
-                        sector.id,
-                        task.short,
-                        out.id,
-                    )
-                    result: T = await self._calls.result_of(out)  # type: ignore[assignment]
-                else:
-
-                    async def on_worker(handle: WorkerHandle) -> T:
-                        worker = _local(handle)
-                        if isinstance(worker, TrackedWorker):
-                            worker = worker.for_work(wid)
-                        return await work(worker)
-
-                    result = await self._sched.schedule(
-                        sector, task, selector, prepare, on_worker, priority=priority
-                    )
+                result = await self._attempts(sector, task, wid, selector, prepare, work, priority)
             mine.result, mine.finished = result, True
             return result
         except Exception as exc:
@@ -198,6 +197,53 @@ class Manager:
             mine.cancelled = not mine.finished  # cancelled (or interrupted): nothing to share
             del self._work[key]
             mine.done.set()
+
+    async def _attempts(
+        self,
+        sector: SectorRef,
+        task: TaskType,
+        wid: str | None,
+        selector: WorkerSelector,
+        prepare: PrepareAction | None,
+        work: Callable[[SealingWorker], Awaitable[T]],
+        priority: int,
+    ) -> T:
+        """Take the result of a call already out for ``wid``, or schedule one; again (up to
+        :data:`MAX_ATTEMPTS` runs) when the worker running it went away.  Locks are the caller's."""
+
+        async def on_worker(handle: WorkerHandle) -> T:
+            worker = _local(handle)
+            if isinstance(worker, TrackedWorker):
+                worker = worker.for_work(wid)
+            return await work(worker)
+
+        attempt = 1
+        while True:
+            try:
+                out = None if self._calls is None or wid is None else self._calls.find_work(wid)
+                if out is not None and self._calls is not None:
+                    log.info(
+                        "waiting for a call already out sector=%s task=%s call=%s",
+                        sector.id,
+                        task.short,
+                        out.id,
+                    )
+                    return await self._calls.result_of(out)  # type: ignore[return-value]  # decoded by the work's codec
+                return await self._sched.schedule(
+                    sector, task, selector, prepare, on_worker, priority=priority
+                )
+            except (WorkerClosed, TemporaryCallFailed) as exc:
+                if not _worker_went_away(exc) or attempt >= MAX_ATTEMPTS:
+                    raise
+                log.warning(
+                    "worker went away, scheduling the call again sector=%s task=%s attempt=%d/%d: %s",
+                    sector.id,
+                    task.short,
+                    attempt + 1,
+                    MAX_ATTEMPTS,
+                    exc,
+                )
+                attempt += 1
 
     # -- sealing calls ---------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ a repo (``api``, ``token``), the JWT secret, the Common API, a :class:`MemIndex`
 
     python -m pylotus.sched.testminer --repo DIR [--port 0] [--heartbeat 10]
 
-Besides ``WorkerStats`` (admin; ``{"<worker uuid>": WorkerStats}`` as the miner's API) and the
+Besides the scheduler's status methods (:data:`~.sealing_api.SEALING_STATUS_TABLE`:
+``WorkerStats``, ``WorkerJobs``, ``SealingSchedDiag``, admin, in the miner's shapes, so the
+``pylotus-miner sealing`` commands work against it) and the
 workers' ``Return*`` methods (admin, into a :class:`~.calltracker.CallTracker` persisted in the
 repo's metadata datastore under ``/calls``, so a result delivered after a restart still counts),
 it serves test-only methods (admin), each through the manager, so on whichever worker the
@@ -60,13 +62,13 @@ from .calltracker import CallTracker, ReturnApi
 from .manager import Manager
 from .remote_worker import HEARTBEAT_INTERVAL, RETURN_GRACE, WORKER_CONNECT_TABLE, RemoteWorkers
 from .scheduler import Scheduler
+from .sealing_api import SEALING_STATUS_TABLE, SealingStatusApi
 
 __all__ = ["TEST_MINER_TABLE", "main", "run_testminer"]
 
 log = logging.getLogger(__name__)
 
 TEST_MINER_TABLE: Final = make_table(
-    MethodSpec("WorkerStats", "admin", (), JSON),
     MethodSpec("TestSealCC", "admin", (UINT64,), JSON),
     MethodSpec("TestAddPiece", "admin", (UINT64,), PIECE_INFO),
     MethodSpec("TestPreCommit1", "admin", (UINT64, ListOf(PIECE_INFO)), BYTES),
@@ -83,14 +85,10 @@ def _sector(number: int) -> SectorRef:
 
 
 class _TestMinerApi:
-    """``WorkerStats`` and ``TestSealCC`` over the scheduler and manager."""
+    """``TestSealCC`` and its first steps over the manager."""
 
-    def __init__(self, sched: Scheduler, manager: Manager) -> None:
-        self._sched = sched
+    def __init__(self, manager: Manager) -> None:
         self._manager = manager
-
-    async def worker_stats(self) -> JsonValue:
-        return {str(wid): stats.to_json() for wid, stats in self._sched.worker_stats().items()}
 
     async def test_add_piece(self, number: int) -> PieceInfo:
         return await self._manager.add_piece(_sector(number), [], _CC_PIECE, None)
@@ -136,7 +134,8 @@ async def run_testminer(
                 )
                 rpc.register(WORKER_CONNECT_TABLE, workers)
                 rpc.register(RETURN_TABLE, ReturnApi(calls))
-                rpc.register(TEST_MINER_TABLE, _TestMinerApi(sched, manager))
+                rpc.register(SEALING_STATUS_TABLE, SealingStatusApi(sched))
+                rpc.register(TEST_MINER_TABLE, _TestMinerApi(manager))
                 app = ApiApp(rpc, auth, routes={"/remote": FetchHandler(local)}, closing=stop)
                 worker_tasks.start_soon(watch_signals, stop)
                 host, bound = await worker_tasks.start(
