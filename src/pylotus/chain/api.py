@@ -19,7 +19,8 @@ Miner and power state (``StateMiner*``, ``StateSector*``) reads the actors of
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import bisect
+from collections.abc import AsyncIterator, Callable
 from typing import Final, final
 
 from multiformats import CID
@@ -173,7 +174,7 @@ class FullNodeApi:
     async def state_miner_sectors(self, miner: Address, filter_: JsonValue, tsk: JsonValue) -> JsonValue:
         sectors = load_miner(self._node.state, miner)[2].sectors
         wanted = None if filter_ is None else _bitfield(filter_)
-        return [s.to_json() for n, s in sorted(sectors.items()) if wanted is None or n in wanted]
+        return [s.to_json() for n, s in sorted(sectors.items()) if wanted is None or wanted(n)]
 
     async def state_miner_active_sectors(self, miner: Address, tsk: JsonValue) -> JsonValue:
         sectors = load_miner(self._node.state, miner)[2].sectors
@@ -274,6 +275,8 @@ def _height(value: JsonValue) -> int:
 def _int(value: JsonValue, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidMessage(f"{what} must be an integer, not {value!r}")
+    if not -(2**63) <= value < 2**63:
+        raise InvalidMessage(f"{what} '{value}' is out of the int64 range")
     return value
 
 
@@ -285,18 +288,31 @@ def _seal_proof(info: JsonValue) -> RegisteredSealProof:
         raise InvalidMessage(f"unknown seal proof type '{proof}'") from None
 
 
-def _bitfield(value: JsonValue) -> set[int]:
-    """The members of a Lotus JSON bitfield: run lengths, alternately unset and set, from 0."""
+def _bitfield(value: JsonValue) -> Callable[[int], bool]:
+    """Membership in a Lotus JSON bitfield (run lengths, alternately unset and set, from 0).
+
+    The set runs are kept as intervals, never expanded: a filter of ``[0, 2^62]`` costs one interval,
+    not a set of 2^62 numbers (which would stall the node).
+    """
     runs = value if isinstance(value, list) else None
-    if runs is None or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in runs):
-        raise InvalidMessage(f"a bitfield must be a list of run lengths, not {value!r}")
-    members: set[int] = set()
+    if runs is None or not all(
+        isinstance(r, int) and not isinstance(r, bool) and 0 <= r < 2**64 for r in runs
+    ):
+        raise InvalidMessage(f"a bitfield must be a list of run lengths, not {value!r:.200}")
+    starts: list[int] = []
+    ends: list[int] = []
     position = 0
     for index, run in enumerate(int(r) for r in runs):  # type: ignore[arg-type]  # checked ints
-        if index % 2:
-            members.update(range(position, position + run))
+        if index % 2 and run:
+            starts.append(position)
+            ends.append(position + run)
         position += run
-    return members
+
+    def contains(number: int) -> bool:
+        slot = bisect.bisect_right(starts, number) - 1
+        return slot >= 0 and number < ends[slot]
+
+    return contains
 
 
 def _runs(members: set[int]) -> JsonValue:

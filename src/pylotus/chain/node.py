@@ -112,7 +112,10 @@ class ChainNode:
             tipset = store.tipset(height)
             if tipset is None:
                 raise TipSetNotFound(f"head tipset {height} missing from the chain store")
-            head = StoredTipSet(tipset, store.state(height), (), ())
+            # The head's messages and receipts too: the next header commits to its receipts.
+            head = StoredTipSet(
+                tipset, store.state(height), tuple(store.messages(height)), tuple(store.receipts(height))
+            )
             log.info("chain loaded height=%d head=%s", height, tipset.key()[0])
         else:
             genesis = make_genesis(template, wallet, now=int(time.time()))

@@ -14,8 +14,9 @@ Counterparts: Lotus ``chain/rand/rand.go`` (``DrawRandomnessFromBase``, ``GetCha
   JSON (:mod:`pylotus.chain.tipset`): ``blake2b-256(bytes(parent block CID) ‖ u64_be(e))``, with no
   parent CID at genesis.  It depends on the whole chain below ``e`` and on nothing else, so every
   node that holds the chain draws the same value, and nobody knows it before epoch ``e - 1`` exists;
-* the *beacon* entry of epoch ``e`` is ``blake2b-256(b"pylotus devnet beacon" ‖ u64_be(e))``: a
-  public, predictable stand-in for drand, enough for a devnet where no one games the seed.
+* the *beacon* entry of epoch ``e`` is ``blake2b-256(b"pylotus devnet beacon" ‖ i64_be(e) ‖
+  ticket(e))``: a stand-in for drand that, like drand, nobody knows before epoch ``e`` exists, so a
+  miner cannot learn its interactive seal seed or its Window PoSt challenges ahead of time.
 
 ``rbase`` is the ticket (tickets) or the beacon entry (beacon) of ``round``.  A round above the head
 cannot be drawn yet (Lotus: ``cannot draw randomness from the future``); a negative round is drawn
@@ -79,9 +80,9 @@ def ticket_vrf_proof(parent: CID | None, height: int) -> bytes:
     return _blake2b256((b"" if parent is None else bytes(parent)) + height.to_bytes(8, "big"))
 
 
-def beacon_entry(epoch: int) -> bytes:
-    """The devnet beacon entry of ``epoch`` (see the module docstring)."""
-    return _blake2b256(BEACON_SEED + epoch.to_bytes(8, "big", signed=True))
+def beacon_entry(epoch: int, ticket: bytes) -> bytes:
+    """The devnet beacon entry of ``epoch`` whose ticket is ``ticket`` (see the module docstring)."""
+    return _blake2b256(BEACON_SEED + epoch.to_bytes(8, "big", signed=True) + ticket)
 
 
 @final
@@ -109,4 +110,5 @@ class ChainRandomness:
 
     def from_beacon(self, pers: int, round_: int, entropy: bytes) -> bytes:
         """Lotus ``GetBeaconRandomness`` (``ChainGetRandomnessFromBeacon``)."""
-        return draw_randomness(beacon_entry(self._round(round_)), pers, round_, entropy)
+        epoch = self._round(round_)
+        return draw_randomness(beacon_entry(epoch, self.ticket_at(epoch)), pers, round_, entropy)

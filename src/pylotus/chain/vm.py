@@ -55,7 +55,7 @@ from .exitcode import ExitCode
 from .miner_state import MINER_CODE
 from .runtime import ActorExit, ChainContext, Handler, Invocation
 from .state import ACCOUNT_CODE, BURNT_FUNDS_ID, StateTree
-from .types import MESSAGE_VERSION, SignedMessage, verify_signed
+from .types import MESSAGE_VERSION, Message, SignedMessage, verify_signed
 from .types_receipt import MessageReceipt
 
 __all__ = [
@@ -114,6 +114,7 @@ def check_message(tree: StateTree, signed: SignedMessage) -> tuple[int, int]:
     sender = tree.actors[sender_id]
     if sender.code != ACCOUNT_CODE:
         raise MessageRejected(f"sender '{msg.from_}' is not an account actor")
+    _check_fields(msg)
     try:
         verify_signed(signed, signer=tree.account_key(Address.new_id(sender_id)))
     except InvalidSignature as exc:
@@ -132,6 +133,29 @@ def check_message(tree: StateTree, signed: SignedMessage) -> tuple[int, int]:
             f"not enough funds to execute transaction: '{msg.from_}' has {sender.balance}, needs {needed}"
         )
     return sender_id, gas
+
+
+TOTAL_FILECOIN: Final = TokenAmount.from_fil(2_000_000_000)
+"""build.FilBase: no value may exceed the total supply (Lotus ``ValidForBlockInclusion``)."""
+
+BLOCK_GAS_LIMIT: Final = 10_000_000_000
+"""build.BlockGasLimit: no message may ask for more gas than a block holds."""
+
+
+def _check_fields(msg: Message) -> None:
+    """Lotus ``Message.ValidForBlockInclusion``'s field checks, with its wording."""
+    if msg.value.atto < 0:
+        raise MessageRejected("'Value' field cannot be negative")
+    if msg.value.atto > TOTAL_FILECOIN.atto:
+        raise MessageRejected("'Value' field cannot be greater than total filecoin supply")
+    if msg.gas_fee_cap.atto < 0:
+        raise MessageRejected("'GasFeeCap' field cannot be negative")
+    if msg.gas_premium.atto < 0:
+        raise MessageRejected("'GasPremium' field cannot be negative")
+    if msg.gas_premium.atto > msg.gas_fee_cap.atto:
+        raise MessageRejected("'GasFeeCap' less than 'GasPremium'")
+    if msg.gas_limit > BLOCK_GAS_LIMIT:
+        raise MessageRejected("'GasLimit' field cannot be greater than a block's gas limit")
 
 
 def apply_message(
@@ -158,6 +182,10 @@ def apply_message(
         tree.actors, tree.addresses, tree.next_id = before.actors, before.addresses, before.next_id
         log.info("message failed cid=%s exit=%d reason=%s", signed.cid(), exc.exit_code, exc)
         return MessageReceipt(exit_code=exc.exit_code, gas_used=gas_used)
+    except Exception:  # an actor bug must fail its message, never stop the chain
+        tree.actors, tree.addresses, tree.next_id = before.actors, before.addresses, before.next_id
+        log.exception("actor failed unexpectedly cid=%s: the message fails, the chain goes on", signed.cid())
+        return MessageReceipt(exit_code=ExitCode.SYS_ERR_ILLEGAL_INSTRUCTION, gas_used=gas_used)
     return MessageReceipt(exit_code=ExitCode.OK, return_value=ret, gas_used=gas_used)
 
 

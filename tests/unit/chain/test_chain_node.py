@@ -147,3 +147,20 @@ def test_blocks_give_actors_their_epoch_and_randomness(tmp_path: Path, wallet: W
         node.produce(3)
         lookup = node.search_message(signed.cid())
         assert lookup is not None and lookup.receipt.exit_code == 0, lookup
+
+
+def test_the_block_after_a_restart_commits_to_the_heads_receipts(tmp_path: Path, wallet: Wallet) -> None:
+    # An uninterrupted node puts the root of its head's receipts in the next header; a restarted one
+    # must too, or headers would depend on when the daemon was restarted.
+    from pylotus.chain.node import _root
+
+    with Datastore(tmp_path / "ds") as ds:
+        node = ChainNode.open(ds, wallet, None)
+        target = key_address(new_secp256k1_key())
+        node.push_message(Message(to=target, from_=wallet.default(), value=TokenAmount(5)), TokenAmount(0))
+        node.produce(1)
+        receipts_root = _root([r.to_cbor() for r in node.store.receipts(1)])
+        assert receipts_root != _root([])
+    with Datastore(tmp_path / "ds") as ds:
+        after_restart = ChainNode.open(ds, wallet, None).produce(2)
+    assert after_restart.block.parent_message_receipts == receipts_root

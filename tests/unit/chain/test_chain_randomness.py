@@ -51,10 +51,14 @@ def test_domain_separation_tags_are_lotus_numbers() -> None:
 
 
 def test_beacon_and_tickets_are_deterministic_and_future_rounds_refused() -> None:
-    assert beacon_entry(7) == _b2(b"pylotus devnet beacon" + (7).to_bytes(8, "big"))
+    ticket7 = bytes([7]) * 32
+    assert beacon_entry(7, ticket7) == _b2(b"pylotus devnet beacon" + (7).to_bytes(8, "big") + ticket7)
     rand = ChainRandomness(10, lambda e: bytes([e]) * 32)
     assert rand.from_tickets(4, 10, b"") == draw_randomness(bytes([10]) * 32, 4, 10, b"")
-    assert rand.from_beacon(6, -3, b"x") == draw_randomness(beacon_entry(0), 6, -3, b"x")
+    assert rand.from_beacon(6, -3, b"x") == draw_randomness(beacon_entry(0, bytes(32)), 6, -3, b"x")
+    # The beacon follows the chain: another chain with the same heights draws other seeds.
+    other = ChainRandomness(10, lambda e: bytes([e + 1]) * 32)
+    assert other.from_beacon(6, 5, b"") != rand.from_beacon(6, 5, b"")
     assert rand.from_tickets(5, 3, b"a") != rand.from_tickets(5, 3, b"b")
     with pytest.raises(RandomnessUnavailable, match="round '11' is above the head '10'"):
         rand.from_beacon(6, 11, b"")
@@ -88,8 +92,9 @@ async def test_randomness_api_draws_from_the_chain_tickets(node: ChainNode) -> N
     assert base64.b64decode(block.to_json()["Ticket"]["VRFProof"]) == ticket  # type: ignore[index]
     got = await api.chain_get_randomness_from_tickets(None, 5, 2, b"e")
     assert got == draw_randomness(ticket, 5, 2, b"e")
+    ticket3 = ticket_vrf_proof(node.tipset_at(3).block.parents[0], 3)
     assert await api.chain_get_randomness_from_beacon(None, 6, 3, b"") == draw_randomness(
-        beacon_entry(3), 6, 3, b""
+        beacon_entry(3, ticket3), 6, 3, b""
     )
     with pytest.raises(RandomnessUnavailable):
         await api.chain_get_randomness_from_tickets(None, 5, 4, b"")
@@ -134,4 +139,12 @@ async def test_miner_api_of_a_genesis_miner(node: ChainNode) -> None:
 
 @pytest.mark.parametrize("members", [set(), {0}, {1, 2, 5}, {0, 1, 2, 7}])
 def test_bitfield_runs_round_trip(members: set[int]) -> None:
-    assert _bitfield(_runs(members)) == members
+    contains = _bitfield(_runs(members))
+    assert {n for n in range(10) if contains(n)} == members
+
+
+def test_a_huge_sector_filter_is_answered_at_once() -> None:
+    wanted = _bitfield([0, 2**62])
+    assert wanted(0) and wanted(2**62 - 1) and not wanted(2**62)
+    sparse = _bitfield([3, 2, 10, 1])  # {3, 4, 15}
+    assert [n for n in range(20) if sparse(n)] == [3, 4, 15]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pylotus.abi import Address
-from pylotus.chain import dagcbor
+from pylotus.chain import dagcbor, vm
 from pylotus.chain.bigint import TokenAmount
 from pylotus.chain.crypto import Signature, SigType, key_address, new_secp256k1_key, sign
 from pylotus.chain.errors import ActorNotFound, InvalidCbor, MessageRejected
@@ -100,6 +100,36 @@ def test_vm_refuses_bad_messages_without_state_change(tree: StateTree, key: KeyI
     _refused(tree, msg(key, to, FIL(1), gas_limit=0), "'GasLimit' field cannot be less than")
     stranger = new_secp256k1_key()
     _refused(tree, msg(stranger, to, FIL(1)), "sender '.*' not found")
+
+
+def test_lotus_field_checks_refuse_negative_and_oversized_values(tree: StateTree, key: KeyInfo) -> None:
+    victim = key_address(new_secp256k1_key())
+    tree.create_account(victim, FIL(5))
+    _refused(tree, msg(key, victim, TokenAmount(-(10**18))), "'Value' field cannot be negative")
+    _refused(tree, msg(key, victim, FIL(2_000_000_001)), "cannot be greater than total filecoin supply")
+    _refused(
+        tree, msg(key, victim, FIL(1), gas_fee_cap=TokenAmount(-1)), "'GasFeeCap' field cannot be negative"
+    )
+    _refused(
+        tree, msg(key, victim, FIL(1), gas_premium=TokenAmount(2000)), "'GasFeeCap' less than 'GasPremium'"
+    )
+    _refused(tree, msg(key, victim, FIL(1), gas_limit=2**62), "cannot be greater than a block's gas limit")
+    assert tree.balance(victim) == FIL(5)
+
+
+def test_an_actor_bug_fails_its_message_and_rolls_back(
+    tree: StateTree, key: KeyInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(invocation: object, params: bytes) -> bytes:
+        raise TypeError("'>=' not supported between instances of 'bytes' and 'int'")
+
+    target = key_address(new_secp256k1_key())
+    target_id = tree.create_account(target, FIL(1))
+    code = tree.actors[target_id].code
+    monkeypatch.setitem(vm.ACTOR_METHODS, code, {**vm.ACTOR_METHODS.get(code, {}), 99: broken})
+    receipt = apply_message(tree, msg(key, target, FIL(1), method=99))
+    assert receipt.exit_code == ExitCode.SYS_ERR_ILLEGAL_INSTRUCTION
+    assert tree.balance(target) == FIL(1)  # the transfer was rolled back; only gas was paid
 
 
 def test_replay_is_refused(tree: StateTree, key: KeyInfo) -> None:
