@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import time
@@ -165,3 +166,31 @@ def test_wallet_and_state_methods_keep_lotus_permissions(devnet: Daemon) -> None
     assert refused["error"]["code"] != 0 and "sign" in refused["error"]["message"], refused
     missing = devnet.call("StateLookupID", "t0999", None).json()
     assert "actor not found" in missing["error"]["message"], missing
+
+
+def test_wallet_export_then_import_into_another_node(devnet: Daemon, tmp_path: Path) -> None:
+    # A key exported from one node (hex of the KeyInfo JSON, as Lotus) imports into another one,
+    # which then signs for the same address; garbage is refused with one line and changes nothing.
+    address = cli(devnet, "wallet", "new").strip()
+    exported = cli(devnet, "wallet", "export", address).strip()
+    key_info = json.loads(bytes.fromhex(exported))
+    assert key_info["Type"] == "secp256k1" and len(base64.b64decode(key_info["PrivateKey"])) == 32
+    other = _start(tmp_path / "other", tmp_path / "other.log")
+    try:
+        key_file = tmp_path / "key.hex"
+        key_file.write_text(exported + "\n")
+        assert cli(other, "wallet", "import", "--as-default", str(key_file)).strip() == (
+            f"imported key {address} successfully!"
+        )
+        assert cli(other, "wallet", "default").strip() == address
+        before = cli(other, "wallet", "list")
+        key_file.write_text("not hex")
+        out = run_cli("pylotus", "wallet", "import", str(key_file), env={"PYLOTUS_PATH": str(other.repo)})
+        assert out.returncode == 1 and "key is not hex-lotus" in out.stderr, out.stderr
+        assert cli(other, "wallet", "list") == before
+        read_token = result(other, "AuthNew", ["read"])  # []byte in Lotus: base64 in JSON
+        assert isinstance(read_token, str)
+        read_only = other.call("WalletExport", address, token=base64.b64decode(read_token).decode()).json()
+        assert read_only["error"]["code"] != 0 and "admin" in read_only["error"]["message"]
+    finally:
+        other.stop()

@@ -19,7 +19,9 @@ Miner and power state (``StateMiner*``, ``StateSector*``) reads the actors of
 
 from __future__ import annotations
 
+import base64
 import bisect
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Final, final
 
@@ -28,6 +30,7 @@ from multiformats import CID
 from pylotus.abi import Address, AddressProtocol, JsonValue, RegisteredSealProof
 from pylotus.jsonrpc import MethodSpec, RpcClient, make_table
 from pylotus.jsonrpc.codec import ADDRESS, BIGINT, BOOL, BYTES, CID_CODEC, JSON, STRING, ListOf
+from pylotus.repo import KeyInfo, KeystoreError
 
 from .actor_power import miner_power_json
 from .bigint import TokenAmount
@@ -79,6 +82,8 @@ FULLNODE_TABLE: Final = make_table(
     MethodSpec("WalletSetDefault", "write", (ADDRESS,), None),
     MethodSpec("WalletBalance", "read", (ADDRESS,), BIGINT),
     MethodSpec("WalletSign", "sign", (ADDRESS, BYTES), JSON),
+    MethodSpec("WalletExport", "admin", (ADDRESS,), JSON),
+    MethodSpec("WalletImport", "admin", (JSON,), ADDRESS),
 )
 
 _SYNC_STAGE_COMPLETE: Final = 4  # Lotus api.StageSyncComplete
@@ -260,6 +265,17 @@ class FullNodeApi:
     async def wallet_sign(self, address: Address, data: bytes) -> JsonValue:
         return self._node.wallet.sign(self._key(address), data).to_json()
 
+    async def wallet_export(self, address: Address) -> JsonValue:
+        key = self._node.wallet.export(self._key(address))
+        return {"Type": key.type, "PrivateKey": base64.b64encode(key.private_key).decode("ascii")}
+
+    async def wallet_import(self, key_info: JsonValue) -> Address:
+        try:
+            key = KeyInfo.from_json(json.dumps(key_info))
+        except KeystoreError as exc:
+            raise InvalidMessage(f"key info: {exc}") from None
+        return self._node.wallet.import_key(key)
+
     def _key(self, address: Address) -> Address:
         if address.protocol is AddressProtocol.ID:
             return self._node.state.account_key(address)
@@ -373,3 +389,9 @@ class FullNodeClient(RpcClient):
 
     async def wallet_balance(self, address: Address) -> int:
         return await self.call("WalletBalance", address)  # type: ignore[return-value]
+
+    async def wallet_export(self, address: Address) -> JsonValue:
+        return await self.call("WalletExport", address)
+
+    async def wallet_import(self, key_info: JsonValue) -> Address:
+        return await self.call("WalletImport", key_info)  # type: ignore[return-value]

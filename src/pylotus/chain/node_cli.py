@@ -195,6 +195,56 @@ def wallet_set_default(cli: CliContext, address: Address) -> None:
     _call(cli, lambda c: c.wallet_set_default(address))
 
 
+@wallet_group.command("export")
+@click.argument("address", metavar="[address]", type=ADDRESS)
+@pass_cli
+def wallet_export(cli: CliContext, address: Address) -> None:
+    """Export keys: the KeyInfo as hex-encoded JSON, as Lotus prints it."""
+    key_info = _call(cli, lambda c: c.wallet_export(address))
+    click.echo(json.dumps(key_info, separators=(",", ":")).encode().hex())
+
+
+@wallet_group.command("import")
+@click.argument("path", metavar="[<path> (optional, will read from stdin if omitted)]", required=False)
+@click.option(
+    "--format",
+    "key_format",
+    type=click.Choice(["hex-lotus", "json-lotus"]),
+    default="hex-lotus",
+    show_default=True,
+    help="specify input format for key",
+)
+@click.option("--as-default", is_flag=True, help="import the given key as your new default key")
+@pass_cli
+def wallet_import(cli: CliContext, path: str | None, key_format: str, as_default: bool) -> None:
+    """Import keys."""
+    raw = click.get_text_stream("stdin").read() if path is None else _read_text(path)
+    text = raw.strip()
+    try:
+        key_info = json.loads(bytes.fromhex(text) if key_format == "hex-lotus" else text)
+    except ValueError:
+        raise click.ClickException(f"key is not {key_format}: expected {_FORMAT_HINT[key_format]}") from None
+
+    async def go(c: FullNodeClient) -> Address:
+        address = await c.wallet_import(key_info)
+        if as_default:
+            await c.wallet_set_default(address)
+        return address
+
+    click.echo(f"imported key {_call(cli, go)} successfully!")
+
+
+_FORMAT_HINT: Final = {"hex-lotus": "hex of the KeyInfo JSON", "json-lotus": "the KeyInfo JSON"}
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read key file '{path}': {exc.strerror}") from None
+
+
 # -- send, chain, mpool, sync -------------------------------------------------------------------------
 
 
