@@ -10,7 +10,10 @@ what to do when there is one.
 
 from __future__ import annotations
 
-__all__ = ["PylotusError", "Temporary"]
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["PylotusError", "Temporary", "unwrap_single_error"]
 
 
 class PylotusError(Exception):
@@ -22,3 +25,19 @@ class Temporary:
 
     Use as ``class NoSpace(StoresError, Temporary)``; callers test ``isinstance(e, Temporary)``.
     """
+
+
+@contextmanager
+def unwrap_single_error() -> Iterator[None]:
+    """Re-raise the one error of an exception group as itself.
+
+    A nursery inside a call is an implementation detail: a caller's ``except FetchFailed`` or
+    ``except AuthRejected`` should see the error, not a group around it (websockets does the same).
+    Groups of several errors are re-raised unchanged.
+    """
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from group.exceptions[0].__cause__
+        raise

@@ -17,6 +17,7 @@ SRC = Path(pylotus.__file__).parent
 RANK = {
     "errors": 0,
     "log_setup": 0,
+    "durable": 0,
     "abi": 1,
     "proofs": 2,
     "repo": 3,

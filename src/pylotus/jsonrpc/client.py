@@ -20,8 +20,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import ClassVar, Final, Protocol, TypeVar
 
 import httpx
@@ -29,6 +29,7 @@ import trio
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.trio.client import ClientConnection, connect
 
+from ..errors import unwrap_single_error
 from .apiinfo import ApiInfo
 from .codec import JsonValue
 from .errors import (
@@ -348,7 +349,7 @@ async def open_ws_transport(
         AuthRejected: the server refused the token.
     """
     transport = WsTransport(info.url("ws"), info.auth_headers(), reconnect=reconnect, timeout=timeout)
-    with _unwrap_single_error():
+    with unwrap_single_error():
         async with trio.open_nursery() as nursery:
             await nursery.start(transport.run)
             try:
@@ -356,21 +357,6 @@ async def open_ws_transport(
             finally:
                 await transport.aclose()
                 nursery.cancel_scope.cancel()
-
-
-@contextmanager
-def _unwrap_single_error() -> Iterator[None]:
-    """Re-raise the one error of a group as itself.
-
-    The reader task's nursery is an implementation detail: a caller's own exception, or the
-    first dial's :class:`AuthRejected`, should reach them unwrapped (websockets does the same).
-    """
-    try:
-        yield
-    except BaseExceptionGroup as group:
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from group.exceptions[0].__cause__
-        raise
 
 
 C = TypeVar("C", bound="RpcClient")

@@ -47,7 +47,7 @@ from typing import Final, final
 import numpy as np
 import numpy.typing as npt
 
-from .durable import fsync_dir, pwrite_all
+from ..durable import fsync_dir, pwrite_all
 from .errors import ParentCacheError
 from .graph import DEGREE, StackedGraph
 from .params import BASE_DEGREE, EXP_DEGREE, ApiVersion

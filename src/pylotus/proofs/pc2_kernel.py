@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from .durable import open_fd, pwrite_all
+from ..durable import open_fd, pwrite_all
 from .encoding import check_fr32_nodes, encode_nodes
 from .merkle import NODE, TreeLayout
 from .poseidon import hash_columns, hash_groups

@@ -43,7 +43,7 @@ from pylotus.abi import (
     seal_proof_type_from_sector_size,
 )
 
-from .durable import open_fd
+from ..durable import open_fd
 from .errors import InvalidFieldElement, InvalidProof, InvalidSealInput, ProofsError, SectorDataError, holds
 from .merkle import NODE, MerklePath, TreeLayout, file_reader, path_root, read_compound_path
 from .params import BASE_ARITY, ApiVersion, SdrParams, prover_id, sdr_params

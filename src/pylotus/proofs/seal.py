@@ -34,8 +34,8 @@ from typing import Any
 
 from pylotus.abi import AbiError, RegisteredSealProof, commd_to_cid, commr_to_cid
 
+from ..durable import fsync_dir, move_into_place, write_atomically, write_synced
 from .commd import PieceInfo, compute_comm_d
-from .durable import move_into_place, write_synced
 from .errors import InvalidSealInput, KernelProcessDied, SectorDataError
 from .graph import StackedGraph
 from .labels import label_layer
@@ -52,12 +52,10 @@ from .sector_files import (
     TREE_D,
     SectorCids,
     SectorPaths,
-    fsync_dir,
     layer_file,
     read_json,
     tree_c_file,
     tree_r_last_file,
-    write_atomically,
 )
 
 __all__ = ["PreCommit1Out", "seal_pre_commit1", "seal_pre_commit2"]

@@ -22,8 +22,6 @@ from multiformats import CID
 
 from pylotus.abi import JsonObject, JsonValue, cid_from_json, cid_to_json
 
-from .durable import fsync_dir as fsync_dir
-from .durable import write_atomically as write_atomically
 from .errors import SectorDataError
 
 __all__ = [
@@ -36,7 +34,6 @@ __all__ = [
     "read_p_aux",
     "tree_c_file",
     "tree_r_last_file",
-    "write_atomically",
 ]
 
 TREE_D: Final = "sc-02-data-tree-d.dat"

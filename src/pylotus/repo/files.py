@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..durable import fsync_dir, temp_name, write_atomically, write_new
 from .errors import RepoError
 
 __all__ = ["create_exclusive", "describe_os_error", "os_errors", "read_optional", "write_atomic"]
@@ -50,38 +50,6 @@ def os_errors(what: str, path: Path, hint: str = "check the path and its permiss
         raise RepoError(f"cannot {what} '{path}': {describe_os_error(exc)}; {hint}") from exc
 
 
-def _temp_name(path: Path) -> Path:
-    # Dot-prefixed so listings (the keystore's) skip it; random so two writers never collide.
-    return path.with_name(f".{path.name}.tmp-{secrets.token_hex(6)}")
-
-
-def _write_new(path: Path, data: bytes, mode: int) -> None:
-    """Create ``path`` (must not exist) with ``mode`` and ``data``, fsynced; remove it on failure."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
-    try:
-        # The umask may have cleared bits of ``mode``; fchmod sets exactly what was asked.
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise
-    os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data``: readers see the old file or the new one, never a mix.
 
@@ -90,16 +58,8 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     Raises:
         RepoError: the directory is missing or not writable, or the disk is full.
     """
-    tmp = _temp_name(path)
     with os_errors("write", path):
-        _write_new(tmp, data, mode)
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(path.parent)
+        write_atomically(path, data, mode)
 
 
 def create_exclusive(path: Path, data: bytes, mode: int = 0o600) -> bool:
@@ -115,9 +75,9 @@ def create_exclusive(path: Path, data: bytes, mode: int = 0o600) -> bool:
     Raises:
         RepoError: any other filesystem failure.
     """
-    tmp = _temp_name(path)
+    tmp = temp_name(path)
     with os_errors("write", path):
-        _write_new(tmp, data, mode)
+        write_new(tmp, data, mode)
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -125,7 +85,7 @@ def create_exclusive(path: Path, data: bytes, mode: int = 0o600) -> bool:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     return True
 
 

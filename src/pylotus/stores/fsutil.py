@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Final
 
+from ..durable import fsync_dir as fsync_dir
 from .errors import InvalidStoragePath, InvalidStorageValue, StorageIOError, os_errors
 from .storiface import LocalStorageMeta
 
@@ -130,15 +131,6 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename or link in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def remove_all(path: Path) -> None:

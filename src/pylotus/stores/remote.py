@@ -27,8 +27,7 @@ Rules of the file:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Final, final
@@ -37,6 +36,7 @@ import httpx
 import trio
 
 from ..abi import SectorFileType, SectorID
+from ..errors import unwrap_single_error
 from .errors import FetchFailed, InvalidStorageValue, SectorNotFound, StorageNotFound, StoresError, os_errors
 from .fetch import DownloadAbort, download
 from .fsutil import FETCH_TEMP_SUBDIR, move_into_place, remove_all
@@ -203,7 +203,7 @@ class RemoteStore:
             abort=abort,
         )
         await trio.to_thread.run_sync(_mkdir_parent, temp)
-        with _single_error():
+        with unwrap_single_error():
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(_abort_when_cancelled, abort)
                 size = await trio.to_thread.run_sync(fn, limiter=self.fetch_limiter)
@@ -277,17 +277,6 @@ async def _abort_when_cancelled(abort: DownloadAbort) -> None:
         await trio.sleep_forever()
     finally:
         abort.abort()
-
-
-@contextmanager
-def _single_error() -> Iterator[None]:
-    """Re-raise the one error of the download's nursery as itself (``except FetchFailed`` works)."""
-    try:
-        yield
-    except BaseExceptionGroup as group:
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from group.exceptions[0].__cause__
-        raise
 
 
 async def _discard(temp: Path) -> None:
