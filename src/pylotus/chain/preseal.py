@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, final
 
-from multiformats import CID, multibase
+from multiformats import CID
 
 from pylotus.abi import (
     ActorID,
@@ -66,7 +66,7 @@ from pylotus.proofs import (
     seal_pre_commit1,
     seal_pre_commit2,
 )
-from pylotus.repo import KeyInfo, KeystoreError
+from pylotus.repo import KeyInfo, KeystoreError, peer_id_of_seed, peer_id_text
 
 from .crypto import key_address, new_secp256k1_key
 from .errors import InvalidKey, InvalidPreSeal, PreSealFailed, os_errors
@@ -91,7 +91,6 @@ __all__ = [
     "SealProgress",
     "check_pre_seal",
     "dummy_peer_id",
-    "ed25519_peer_id",
     "key_file_text",
     "manifest_path",
     "pre_seal",
@@ -118,8 +117,6 @@ PHASES: Final = ("AddPiece", "PreCommit1", "PreCommit2", "Finalize")
 SECTOR_STORE_FILE: Final = "sectorstore.json"  # Lotus paths.MetaFile
 _SECTOR_STORE_MODE: Final = 0o644
 _FILE_TYPES: Final = ("unsealed", "sealed", "cache")
-_ED25519_KEY_TYPE: Final = 1  # libp2p crypto.pb KeyType Ed25519
-_IDENTITY_MULTIHASH: Final = 0x00
 
 
 @final
@@ -187,57 +184,12 @@ def manifest_path(sector_dir: Path, miner: Address) -> Path:
     return sector_dir / f"pre-seal-{miner}.json"
 
 
-# Ed25519 (RFC 8032 §5.1), only to derive a public key for the dummy peer ID: no signing, no secret kept.
-_P: Final = 2**255 - 19
-_D: Final = -121665 * pow(121666, -1, _P) % _P
-_BASE: Final = (
-    15112221349535400772501151409588531511454012693041857206046113283949847762202,
-    46316835694926478169428394003475163141307993866256225615783033603165251855960,
-)
-
-
-def _edwards_add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-    (x1, y1), (x2, y2) = a, b
-    t = _D * x1 * x2 * y1 * y2 % _P
-    x3 = (x1 * y2 + y1 * x2) * pow(1 + t, -1, _P) % _P
-    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, -1, _P) % _P
-    return x3, y3
-
-
-def _ed25519_public_key(seed: bytes) -> bytes:
-    digest = hashlib.sha512(seed).digest()
-    scalar = int.from_bytes(digest[:32], "little") & ((1 << 254) - 8) | (1 << 254)
-    point, addend = (0, 1), _BASE
-    while scalar:
-        if scalar & 1:
-            point = _edwards_add(point, addend)
-        addend = _edwards_add(addend, addend)
-        scalar >>= 1
-    x, y = point
-    return (y | (x & 1) << 255).to_bytes(32, "little")
-
-
-def ed25519_peer_id(seed: bytes) -> str:
-    """The libp2p peer ID (``12D3KooW…``) of the Ed25519 key with 32-byte ``seed``.
-
-    The public key goes into libp2p's ``PublicKey`` protobuf (36 bytes), which, being at most 42
-    bytes, is its own identity multihash, printed in base58btc (libp2p peer-ids spec).
-    """
-    if len(seed) != 32:
-        raise ValueError(f"ed25519 seed must be 32 bytes, got {len(seed)}")
-    public = _ed25519_public_key(seed)
-    protobuf = bytes([0x08, _ED25519_KEY_TYPE, 0x12, len(public)]) + public
-    multihash = bytes([_IDENTITY_MULTIHASH, len(protobuf)]) + protobuf
-    encoded: str = multibase.get("base58btc").raw_encoder(multihash)
-    return encoded
-
-
 def dummy_peer_id() -> str:
     """A peer ID for a key nobody keeps, as seed.go's "PeerID not specified, generating dummy".
 
     ``lotus-miner init --genesis-miner`` replaces it on chain with the miner's own (``ChangePeerID``).
     """
-    return ed25519_peer_id(os.urandom(32))
+    return peer_id_text(peer_id_of_seed(os.urandom(32)))
 
 
 class _RandomData(io.RawIOBase):

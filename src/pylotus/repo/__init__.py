@@ -36,6 +36,11 @@ from .files import write_atomic as write_atomic
 from .fsrepo import FsRepo as FsRepo
 from .fsrepo import LockedRepo as LockedRepo
 from .fsrepo import read_api_info as read_api_info
+from .hostkey import HOST_KEY_NAME as HOST_KEY_NAME
+from .hostkey import ensure_host_key as ensure_host_key
+from .hostkey import peer_id_of_host_key as peer_id_of_host_key
+from .hostkey import peer_id_of_seed as peer_id_of_seed
+from .hostkey import peer_id_text as peer_id_text
 from .keystore import KeyInfo as KeyInfo
 from .keystore import Keystore as Keystore
 from .keystore import key_file_name as key_file_name
@@ -53,6 +58,7 @@ __all__ = [
     "Datastore",
     "DatastoreError",
     "FsRepo",
+    "HOST_KEY_NAME",
     "InvalidConfig",
     "KeyExists",
     "KeyInfo",
@@ -71,8 +77,12 @@ __all__ = [
     "RepoType",
     "acquire_repo_lock",
     "default_repo_path",
+    "ensure_host_key",
     "key_file_name",
     "load_config",
+    "peer_id_of_host_key",
+    "peer_id_of_seed",
+    "peer_id_text",
     "raise_on_sigterm",
     "read_api_info",
     "write_atomic",

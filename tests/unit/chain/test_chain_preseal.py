@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-from multiformats import multibase
 
 from pylotus.abi import Address, RegisteredSealProof, cid_to_commr
 from pylotus.chain.crypto import key_address, new_secp256k1_key
@@ -21,7 +20,6 @@ from pylotus.chain.preseal import (
     PHASES,
     SealProgress,
     check_pre_seal,
-    ed25519_peer_id,
     key_file_text,
     pre_seal,
     preseal_ticket,
@@ -32,23 +30,6 @@ from pylotus.repo import KeyInfo
 
 PROOF = RegisteredSealProof.STACKED_DRG_2KIB_V1_1
 T01000 = Address.new_id(1000)
-
-
-def _public_key_of(peer_id: str) -> bytes:
-    multihash = multibase.get("base58btc").raw_decoder(peer_id)
-    assert multihash[:6] == bytes.fromhex("002408011220")  # identity, 36 bytes, Ed25519, 32 bytes
-    return bytes(multihash[6:])
-
-
-def test_peer_id_of_the_libp2p_spec_key() -> None:
-    seed = bytes.fromhex("7e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d")
-    assert ed25519_peer_id(seed) == "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq"
-
-
-def test_ed25519_public_key_of_rfc8032_test1() -> None:
-    seed = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-    public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
-    assert _public_key_of(ed25519_peer_id(seed)) == public
 
 
 def test_ticket_is_blake2b_of_the_preimage() -> None:
