@@ -209,3 +209,21 @@ def test_empty_repo_path_is_refused(tmp_path: Path) -> None:
     out = run_cli("pylotus", "--repo", "", "daemon", "--api", "0")
     assert out.returncode == 2
     assert "the repo path must not be empty" in out.stderr
+
+
+def test_net_addrs_listen_is_the_repo_host_key_and_survives_a_restart(tmp_path: Path) -> None:
+    from pylotus.repo import Keystore, peer_id_of_host_key, peer_id_text
+
+    daemon = start_node(tmp_path / "node", tmp_path / "node.log")
+    wait_for_api(daemon)
+    first = daemon.call("NetAddrsListen", token=daemon.token).json()["result"]
+    assert daemon.stop() == 0
+    key = Keystore(daemon.repo / "keystore").get("libp2p-host")
+    assert first == {"ID": peer_id_text(peer_id_of_host_key(key.private_key)), "Addrs": []}
+    assert first["ID"].startswith("12D3KooW")
+    again = start_node(daemon.repo, tmp_path / "again.log")
+    try:
+        wait_for_api(again)
+        assert again.call("NetAddrsListen", token=again.token).json()["result"] == first
+    finally:
+        again.stop()

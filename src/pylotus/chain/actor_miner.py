@@ -1,5 +1,6 @@
 """The storage miner actor: ChangePeerID (4), SubmitWindowedPoSt (5), PreCommitSector (6),
-ProveCommitSector (7).
+ProveCommitSector (7), and DeclareFaults (10) / DeclareFaultsRecovered (11) from
+:mod:`pylotus.chain.miner_faults`.
 
 Counterparts: builtin-actors ``actors/miner/src/lib.rs`` (``change_peer_id``,
 ``pre_commit_sector``, ``prove_commit_sector`` + power's ``confirm_sector_proofs_valid``) and
@@ -21,15 +22,19 @@ Rules of the file:
 
   and activates the sector at once (Lotus verifies in a batch at cron and activates then).
 * SubmitWindowedPoSt **verifies the vanilla Window PoSt** with :func:`pylotus.proofs.check_window_post`
-  over every sector of the submitted partitions of the open deadline (none skipped: faults are not
-  tracked yet), with randomness ``GetRandomnessFromBeacon(WindowedPoStChallengeSeed=4,
-  Challenge, cbor(miner address))`` and the chain commit checked against
-  ``GetRandomnessFromTickets(PoStChainCommit=9, ChainCommitEpoch, b"")``, and records the partitions
-  proven for this proving period.  Missed deadlines are not yet faulted (that needs cron).
-* ``UnsealedCid``: the builtin actors get CommD from the market actor's deals; the devnet has no
-  market actor yet, so a sector without deals is committed to the zero piece of its size (a CC
-  sector) and PreCommitSector accepts an optional eleventh param, ``UnsealedCid`` (as
-  PreCommitSectorBatch2 carries it); deals without it are refused.
+  over the provable sectors of the submitted partitions of the open deadline (faulty ones not
+  declared recovering are substituted, :func:`~pylotus.chain.miner_faults.sectors_to_prove`), with
+  randomness ``GetRandomnessFromBeacon(WindowedPoStChallengeSeed=4, Challenge, cbor(miner
+  address))`` and the chain commit checked against ``GetRandomnessFromTickets(PoStChainCommit=9,
+  ChainCommitEpoch, b"")``; it records the partitions proven for this proving period and recovers
+  the recovering sectors it proved.  A deadline that closes unproven is faulted by cron
+  (:func:`~pylotus.chain.miner_faults.handle_proving_deadline`).
+* Deals: PreCommitSector has the market check the sector's deals
+  (:func:`~pylotus.chain.actor_market.verify_deals_for_activation`: this provider's, not started,
+  ending before the sector) and takes CommD from their pieces; ProveCommitSector activates them
+  (:func:`~pylotus.chain.actor_market.activate_deals`).  A sector without deals is committed to
+  the zero piece of its size (a CC sector).  The optional eleventh param, ``UnsealedCid`` (as
+  PreCommitSectorBatch2 carries it), must then equal that CommD.
 """
 
 from __future__ import annotations
@@ -60,15 +65,19 @@ from pylotus.proofs import (
 )
 
 from . import dagcbor
+from .actor_market import activate_deals, verify_deals_for_activation
 from .actor_power import PowerState
 from .errors import InvalidCbor, RandomnessUnavailable
 from .exitcode import ExitCode
+from .miner_faults import declare_faults, declare_faults_recovered, record_proven, sectors_to_prove
 from .miner_state import (
     MinerState,
     PreCommitInfo,
     PreCommitOnChain,
     SectorOnChain,
     deadline_info,
+    require_controller,
+    store_miner,
 )
 from .policy import (
     MAX_PRE_COMMIT_RANDOMNESS_LOOKBACK,
@@ -114,15 +123,11 @@ def _load(inv: Invocation) -> MinerState:
 
 
 def _store(tree: StateTree, miner_id: int, state: MinerState) -> None:
-    tree.set_actor(miner_id, replace(tree.actors[miner_id], head=state.head()))
+    store_miner(tree, miner_id, state)
 
 
 def _only_owner_or_worker(inv: Invocation, state: MinerState) -> None:
-    if inv.caller not in (state.info.owner, state.info.worker):
-        raise ActorExit(
-            ExitCode.SYS_ERR_FORBIDDEN,
-            f"caller 't0{inv.caller}' is not the owner or worker of miner 't0{inv.receiver}'",
-        )
+    require_controller(state, inv.caller, inv.receiver)
 
 
 def _fields(params: bytes, name: str, counts: tuple[int, ...]) -> list[Any]:
@@ -144,7 +149,7 @@ def change_peer_id(inv: Invocation, params: bytes) -> bytes:
     return b""
 
 
-def _precommit_info(fields: list[Any]) -> PreCommitInfo:
+def _precommit_info(fields: list[Any], tree: StateTree, miner_id: int, epoch: int) -> PreCommitInfo:
     try:
         proof, number, sealed, rand_epoch, deal_ids, expiration = fields[:6]
         unsealed = fields[10] if len(fields) > 10 else None
@@ -156,11 +161,16 @@ def _precommit_info(fields: list[Any]) -> PreCommitInfo:
         size = int(seal_proof.sector_size)
     except (TypeError, ValueError) as exc:
         raise InvalidCbor(f"PreCommitSector params do not decode: {exc}") from exc
-    if unsealed is None:
-        if deal_ids:
+    if deal_ids:
+        # the market checks the deals (provider, schedule, sector expiry) and gives their CommD
+        _, deals_commd = verify_deals_for_activation(tree, miner_id, tuple(deal_ids), expiration, epoch)
+        if unsealed is not None and deals_commd is not None and unsealed != deals_commd:
             raise ActorExit(
-                ExitCode.ERR_ILLEGAL_ARGUMENT, "sectors with deals need an 'UnsealedCid' on the devnet"
+                ExitCode.ERR_ILLEGAL_ARGUMENT,
+                f"UnsealedCid '{unsealed}' does not match the deals' CommD '{deals_commd}'",
             )
+        unsealed = unsealed or deals_commd
+    if unsealed is None:
         unsealed = zero_piece_cid(size)
     return PreCommitInfo(seal_proof, number, sealed, rand_epoch, tuple(deal_ids), expiration, unsealed)
 
@@ -205,8 +215,10 @@ def pre_commit_sector(inv: Invocation, params: bytes) -> bytes:
     """Method 6, ``PreCommitSector``: params ``[SealProof, SectorNumber, SealedCID, SealRandEpoch,
     DealIDs, Expiration, ReplaceCapacity, ReplaceSectorDeadline, ReplaceSectorPartition,
     ReplaceSectorNumber(, UnsealedCid)]``; locks the pre-commit deposit."""
-    info = _precommit_info(_fields(params, "PreCommitSector", (6, 10, 11)))
     chain = inv.require_chain()
+    info = _precommit_info(
+        _fields(params, "PreCommitSector", (6, 10, 11)), inv.tree, inv.receiver, chain.epoch
+    )
     state = _load(inv)
     _only_owner_or_worker(inv, state)
     _check_precommit(info, state, chain.epoch)
@@ -275,6 +287,10 @@ def prove_commit_sector(inv: Invocation, params: bytes) -> bytes:
         raise ActorExit(
             ExitCode.ERR_INSUFFICIENT_FUNDS,
             f"insufficient funds for initial pledge: '{pledge}', available '{available}'",
+        )
+    if pre.deal_ids:
+        activate_deals(
+            inv.tree, inv.receiver, number, pre.deal_ids, chain.epoch, sector_expiry=pre.expiration
         )
     sector = SectorOnChain(
         number, pre.seal_proof, pre.sealed_cid, pre.deal_ids, chain.epoch, pre.expiration, pledge
@@ -357,9 +373,10 @@ def submit_windowed_post(inv: Invocation, params: bytes) -> bytes:
         if index in done:
             raise ActorExit(bad, f"partition '{index}' of deadline '{deadline}' already proven")
     numbers = sorted(n for index in indices for n in partitions[index])
-    challenged = tuple(
-        SectorInfo(state.sectors[n].seal_proof, n, state.sectors[n].sealed_cid) for n in numbers
-    )
+    provable = sectors_to_prove(state, numbers)
+    if provable is None:
+        raise ActorExit(bad, "cannot prove partitions with no active sectors")
+    challenged = tuple(SectorInfo(s.seal_proof, s.sector_number, s.sealed_cid) for s in provable)
     try:
         randomness = chain.randomness.from_beacon(
             DomainSeparationTag.WINDOWED_POST_CHALLENGE_SEED, current["Challenge"], seal_entropy(inv.receiver)
@@ -370,7 +387,7 @@ def submit_windowed_post(inv: Invocation, params: bytes) -> bytes:
     except InvalidProof as exc:
         raise ActorExit(bad, f"invalid PoSt for deadline '{deadline}': {exc}") from exc
     state.proven[deadline] = (current["PeriodStart"], done | set(indices))
-    _store(inv.tree, inv.receiver, state)
+    record_proven(inv.tree, inv.receiver, state, numbers)
     return b""
 
 
@@ -379,5 +396,7 @@ MINER_METHODS: Final[Mapping[int, Handler]] = {
     5: submit_windowed_post,
     6: pre_commit_sector,
     7: prove_commit_sector,
+    10: declare_faults,
+    11: declare_faults_recovered,
 }
 """Miner actor methods by number (builtin-actors ``miner::Method``)."""

@@ -6,7 +6,10 @@ Counterparts: builtin-actors ``actors/power`` (``CreateMiner``, method 2; ``Stat
 constructor: one call, no internal messages.
 
 Devnet simplifications: quality-adjusted power equals raw power (no deals, no verified deals yet);
-a miner has power as soon as ProveCommitSector activates a sector (Lotus waits for cron).  State,
+a miner has power as soon as ProveCommitSector activates a sector (builtin-actors waits for
+the sector's first Window PoSt); faults take it away and proven recoveries give it back
+(:mod:`pylotus.chain.miner_faults`), and the block election draws on it
+(:mod:`pylotus.chain.actor_reward`).  State,
 inlined in the head: ``[TotalRaw, TotalQA, [[MinerID, Raw, QA], ...]]``.
 """
 

@@ -6,9 +6,17 @@ state,sync,wallet}.go``; shapes from reference/api-examples.md §3.  The v0 sign
 
 Complex values travel as the :data:`~pylotus.jsonrpc.JSON` codec and are built and parsed here by
 the chain types' own ``to_json``/``from_json``, so a malformed message is refused with the chain's
-error (``InvalidMessage``), which the RPC server turns into Lotus's error code 1.  Tipset keys
-(``tsk``) are accepted and ignored: every state query reads the head, as a devnet client asks;
-``StateWaitMsg``'s confidence is ignored too (a devnet has no reorgs).  ``WalletSetDefault``,
+error (``InvalidMessage``), which the RPC server turns into Lotus's error code 1.
+
+**Tipset keys** (``tsk``): ``null`` or ``[]`` is the head; any other key must name a tipset of the
+chain (else Lotus's ``loading tipset …: not found``) and the query reads the state stored for it
+(:meth:`~pylotus.chain.node.ChainNode.state_at`), draws randomness no later than it, and looks
+heights up no later than it.  ``MpoolPending`` ignores its key (the pool is the head's), and
+``StateWaitMsg``'s confidence is ignored (a devnet has no reorgs).
+
+``NetAddrsListen`` answers with the node's libp2p identity: the Ed25519 key the repo keeps as
+``libp2p-host`` (:mod:`pylotus.repo.hostkey`, created on first start, so the ID is stable across
+restarts) and no addresses, since the devnet node runs no libp2p host.  ``WalletSetDefault``,
 ``MpoolGetNonce`` and ``StateGetActor`` are served as well, for the CLI.
 
 Miner and power state (``StateMiner*``, ``StateSector*``) reads the actors of
@@ -27,19 +35,22 @@ from typing import Final, final
 
 from multiformats import CID
 
-from pylotus.abi import Address, AddressProtocol, JsonValue, RegisteredSealProof
+from pylotus.abi import Address, AddressProtocol, InvalidCid, JsonValue, RegisteredSealProof, cid_from_json
 from pylotus.jsonrpc import MethodSpec, RpcClient, make_table
 from pylotus.jsonrpc.codec import ADDRESS, BIGINT, BOOL, BYTES, CID_CODEC, JSON, STRING, ListOf
-from pylotus.repo import KeyInfo, KeystoreError
+from pylotus.repo import KeyInfo, KeystoreError, peer_id_text
 
 from .actor_power import miner_power_json
 from .bigint import TokenAmount
+from .bitfield import json_runs as _runs
 from .crypto import KEY_TYPE_SECP256K1
 from .errors import ActorNotFound, InvalidMessage, SectorNotFound
-from .miner_state import deadline_info, load_miner, period_start
+from .miner_state import MinerState, deadline_info, load_miner, period_start
 from .node import ChainNode
 from .policy import WPOST_PERIOD_DEADLINES, initial_pledge, pre_commit_deposit
 from .randomness import ChainRandomness
+from .state import StateTree
+from .tipset import TipSet
 from .types import Message, SignedMessage
 
 __all__ = ["FULLNODE_TABLE", "FullNodeApi", "FullNodeClient"]
@@ -74,6 +85,10 @@ FULLNODE_TABLE: Final = make_table(
     MethodSpec("StateMinerAvailableBalance", "read", (ADDRESS, JSON), BIGINT),
     MethodSpec("StateMinerProvingDeadline", "read", (ADDRESS, JSON), JSON),
     MethodSpec("StateMinerDeadlines", "read", (ADDRESS, JSON), JSON),
+    MethodSpec("StateMinerPartitions", "read", (ADDRESS, _INT, JSON), JSON),
+    MethodSpec("StateMinerFaults", "read", (ADDRESS, JSON), JSON),
+    MethodSpec("StateMinerRecoveries", "read", (ADDRESS, JSON), JSON),
+    MethodSpec("NetAddrsListen", "read", (), JSON),
     MethodSpec("SyncState", "read", (), JSON),
     MethodSpec("WalletHas", "write", (ADDRESS,), BOOL),
     MethodSpec("WalletList", "write", (), ListOf(ADDRESS)),
@@ -93,8 +108,28 @@ _SYNC_STAGE_COMPLETE: Final = 4  # Lotus api.StageSyncComplete
 class FullNodeApi:
     """Serves :data:`FULLNODE_TABLE` from a :class:`~pylotus.chain.node.ChainNode`."""
 
-    def __init__(self, node: ChainNode) -> None:
+    def __init__(self, node: ChainNode, *, host_peer: bytes = b"") -> None:
+        """``host_peer``: the node's libp2p peer ID (multihash bytes), for ``NetAddrsListen``."""
         self._node = node
+        self._host_peer = host_peer
+
+    def _tipset(self, tsk: JsonValue) -> TipSet:
+        """The tipset a ``tsk`` parameter names: the head for ``null``/``[]``."""
+        if tsk is None or tsk == []:
+            return self._node.head
+        if not isinstance(tsk, list):
+            raise InvalidMessage(f"a tipset key must be a list of CIDs or null, not {tsk!r:.200}")
+        try:
+            key = [cid_from_json(c) for c in tsk]
+        except InvalidCid as exc:
+            raise InvalidMessage(f"tipset key: {exc}") from None
+        return self._node.tipset_by_key(key)
+
+    def _state(self, tsk: JsonValue) -> StateTree:
+        return self._node.state_at(self._tipset(tsk))
+
+    def _miner(self, miner: Address, tsk: JsonValue) -> MinerState:
+        return load_miner(self._state(tsk), miner)[2]
 
     # chain
     async def chain_head(self) -> JsonValue:
@@ -104,7 +139,10 @@ class FullNodeApi:
         return self._node.tipset_at(0).to_json()
 
     async def chain_get_tip_set_by_height(self, height: JsonValue, tsk: JsonValue) -> JsonValue:
-        return self._node.tipset_at(_height(height)).to_json()
+        wanted, end = _height(height), self._tipset(tsk)
+        if wanted > end.height:
+            raise InvalidMessage(f"looking for tipset with height greater than start point: {wanted}")
+        return self._node.tipset_at(wanted).to_json()
 
     async def chain_notify(self) -> AsyncIterator[JsonValue]:
         return self._notify()
@@ -140,59 +178,61 @@ class FullNodeApi:
         return None if lookup is None else lookup.to_json()
 
     async def state_lookup_id(self, address: Address, tsk: JsonValue) -> Address:
-        actor_id = self._node.state.lookup_id(address)
+        actor_id = self._state(tsk).lookup_id(address)
         if actor_id is None:
             raise ActorNotFound(f"resolution lookup failed ('{address}'): actor not found")
         return Address.new_id(actor_id)
 
     async def state_account_key(self, address: Address, tsk: JsonValue) -> Address:
-        return self._node.state.account_key(address)
+        return self._state(tsk).account_key(address)
 
     async def state_get_actor(self, address: Address, tsk: JsonValue) -> JsonValue:
-        _, actor = self._node.state.require_actor(address)
+        _, actor = self._state(tsk).require_actor(address)
         return actor.to_json()
 
     async def state_network_version(self, tsk: JsonValue) -> JsonValue:
+        self._tipset(tsk)
         return self._node.network_version
 
     # randomness
-    def _randomness(self) -> ChainRandomness:
-        return self._node.randomness()
+    def _randomness(self, tsk: JsonValue) -> ChainRandomness:
+        return self._node.randomness(self._tipset(tsk).height)
 
     async def chain_get_randomness_from_tickets(
         self, tsk: JsonValue, pers: JsonValue, round_: JsonValue, entropy: bytes
     ) -> bytes:
-        return self._randomness().from_tickets(_int(pers, "pers"), _int(round_, "round"), entropy)
+        return self._randomness(tsk).from_tickets(_int(pers, "pers"), _int(round_, "round"), entropy)
 
     async def chain_get_randomness_from_beacon(
         self, tsk: JsonValue, pers: JsonValue, round_: JsonValue, entropy: bytes
     ) -> bytes:
-        return self._randomness().from_beacon(_int(pers, "pers"), _int(round_, "round"), entropy)
+        return self._randomness(tsk).from_beacon(_int(pers, "pers"), _int(round_, "round"), entropy)
 
     # miners and power
     async def state_miner_info(self, miner: Address, tsk: JsonValue) -> JsonValue:
-        return load_miner(self._node.state, miner)[2].info.to_json()
+        return self._miner(miner, tsk).info.to_json()
 
     async def state_miner_power(self, miner: Address, tsk: JsonValue) -> JsonValue:
-        return miner_power_json(self._node.state, miner)
+        return miner_power_json(self._state(tsk), miner)
 
     async def state_miner_sectors(self, miner: Address, filter_: JsonValue, tsk: JsonValue) -> JsonValue:
-        sectors = load_miner(self._node.state, miner)[2].sectors
+        sectors = self._miner(miner, tsk).sectors
         wanted = None if filter_ is None else _bitfield(filter_)
         return [s.to_json() for n, s in sorted(sectors.items()) if wanted is None or wanted(n)]
 
     async def state_miner_active_sectors(self, miner: Address, tsk: JsonValue) -> JsonValue:
-        sectors = load_miner(self._node.state, miner)[2].sectors
-        return [s.to_json() for _, s in sorted(sectors.items())]
+        state = self._miner(miner, tsk)
+        active = state.active()
+        return [s.to_json() for n, s in sorted(state.sectors.items()) if n in active]
 
     async def state_sector_get_info(self, miner: Address, number: JsonValue, tsk: JsonValue) -> JsonValue:
-        sector = load_miner(self._node.state, miner)[2].sectors.get(_int(number, "sector number"))
+        sector = self._miner(miner, tsk).sectors.get(_int(number, "sector number"))
         return None if sector is None else sector.to_json()
 
     async def state_sector_pre_commit_info(
         self, miner: Address, number: JsonValue, tsk: JsonValue
     ) -> JsonValue:
-        precommit = load_miner(self._node.state, miner)[2].precommits.get(_int(number, "sector number"))
+        precommit = self._miner(miner, tsk).precommits.get(_int(number, "sector number"))
         if precommit is None:
             raise SectorNotFound(f"precommit info for sector '{number}' of miner '{miner}' does not exist")
         return precommit.to_json()
@@ -200,34 +240,56 @@ class FullNodeApi:
     async def state_miner_pre_commit_deposit_for_power(
         self, miner: Address, info: JsonValue, tsk: JsonValue
     ) -> int:
-        load_miner(self._node.state, miner)
+        self._miner(miner, tsk)
         return pre_commit_deposit(_seal_proof(info).sector_size).atto
 
     async def state_miner_initial_pledge_collateral(
         self, miner: Address, info: JsonValue, tsk: JsonValue
     ) -> int:
-        load_miner(self._node.state, miner)
+        self._miner(miner, tsk)
         return initial_pledge(_seal_proof(info).sector_size).atto
 
     async def state_miner_available_balance(self, miner: Address, tsk: JsonValue) -> int:
-        _, actor, state = load_miner(self._node.state, miner)
+        _, actor, state = load_miner(self._state(tsk), miner)
         return state.available(actor.balance).atto
 
     async def state_miner_proving_deadline(self, miner: Address, tsk: JsonValue) -> JsonValue:
-        state = load_miner(self._node.state, miner)[2]
-        return deadline_info(state.proving_period_offset, self._node.head.height)
+        tipset = self._tipset(tsk)
+        state = load_miner(self._node.state_at(tipset), miner)[2]
+        return deadline_info(state.proving_period_offset, tipset.height)
 
     async def state_miner_deadlines(self, miner: Address, tsk: JsonValue) -> JsonValue:
-        state = load_miner(self._node.state, miner)[2]
-        start = period_start(state.proving_period_offset, self._node.head.height)
-        deadlines: list[JsonValue] = []
-        for index in range(WPOST_PERIOD_DEADLINES):
-            proven_start, done = state.proven.get(index, (start, set()))
-            submitted = done if proven_start == start else set()
-            deadlines.append(
-                {"PostSubmissions": _runs(submitted), "DisputableProofCount": 0, "DailyFee": "0"}
-            )
-        return deadlines
+        """Lotus ``[]api.Deadline``: each deadline's PoSt submissions in the current period."""
+        tipset = self._tipset(tsk)
+        state = load_miner(self._node.state_at(tipset), miner)[2]
+        start = period_start(state.proving_period_offset, tipset.height)
+        return [
+            {
+                "PostSubmissions": _runs(state.proven_partitions(index, start)),
+                "DisputableProofCount": 0,
+                "DailyFee": "0",
+            }
+            for index in range(WPOST_PERIOD_DEADLINES)
+        ]
+
+    async def state_miner_partitions(self, miner: Address, deadline: JsonValue, tsk: JsonValue) -> JsonValue:
+        """Lotus ``[]api.Partition`` of deadline ``deadline``."""
+        index = _int(deadline, "deadline index")
+        if not 0 <= index < WPOST_PERIOD_DEADLINES:
+            raise InvalidMessage(f"invalid deadline index {index}, must be < {WPOST_PERIOD_DEADLINES}")
+        state = self._miner(miner, tsk)
+        return [state.partition_json(sectors) for sectors in state.deadlines.get(index, [])]
+
+    async def state_miner_faults(self, miner: Address, tsk: JsonValue) -> JsonValue:
+        return _runs(self._miner(miner, tsk).faults)
+
+    async def state_miner_recoveries(self, miner: Address, tsk: JsonValue) -> JsonValue:
+        return _runs(self._miner(miner, tsk).recoveries)
+
+    # net
+    async def net_addrs_listen(self) -> JsonValue:
+        peer = peer_id_text(self._host_peer) if self._host_peer else ""
+        return {"ID": peer, "Addrs": []}
 
     async def sync_state(self) -> JsonValue:
         head = self._node.head.to_json()
@@ -329,20 +391,6 @@ def _bitfield(value: JsonValue) -> Callable[[int], bool]:
         return slot >= 0 and number < ends[slot]
 
     return contains
-
-
-def _runs(members: set[int]) -> JsonValue:
-    """A Lotus JSON bitfield (run lengths, alternately unset and set, from 0) of ``members``."""
-    runs: list[int] = []
-    position = 0
-    for bit in sorted(members):
-        if runs and bit == position:  # extends the set run that ended at ``position``
-            runs[-1] += 1
-        else:
-            runs += [bit - position, 1]
-        position = bit + 1
-    out: list[JsonValue] = [*runs] if runs else [0]
-    return out
 
 
 class FullNodeClient(RpcClient):

@@ -18,8 +18,9 @@ import trio
 
 from ..jsonrpc import COMMON_TABLE, ApiApp, CommonApi, RpcServer, open_api_secret
 from ..jsonrpc.host import run_api_until_stopped
-from ..repo import FsRepo, RepoType
+from ..repo import FsRepo, RepoType, ensure_host_key
 from .api import FULLNODE_TABLE, FullNodeApi
+from .api_market import MARKET_STATE_TABLE, MarketStateApi
 from .genesis_template import read_template
 from .node import ChainNode
 from .wallet import Wallet
@@ -56,7 +57,8 @@ async def run_daemon(
         rpc = RpcServer()
         # Version reports whole seconds, as Lotus's uint64 BlockDelay
         rpc.register(COMMON_TABLE, CommonApi(auth, block_delay=math.ceil(block_delay), shutdown=stop))
-        rpc.register(FULLNODE_TABLE, FullNodeApi(chain))
+        rpc.register(FULLNODE_TABLE, FullNodeApi(chain, host_peer=ensure_host_key(repo.keystore)))
+        rpc.register(MARKET_STATE_TABLE, MarketStateApi(chain))
         app = ApiApp(rpc, auth, closing=stop)
         async with trio.open_nursery() as nursery:
             await nursery.start(chain.run, block_delay)

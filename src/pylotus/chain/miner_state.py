@@ -8,21 +8,25 @@ and Lotus's JSON for ``StateMinerInfo``, ``StateSectorPreCommitInfo``, ``StateSe
 pylotus keeps one flat value where Lotus keeps HAMTs, AMTs, bitfields and a deadline tree::
 
     [Info, [PreCommit...], [Sector...], [allocated sector numbers], ProvingPeriodOffset,
-     [[Deadline, [[sector numbers of a partition]...]]...], [[Deadline, PeriodStart, [partitions]]...]]
+     [[Deadline, [[sector numbers of a partition]...]]...], [[Deadline, PeriodStart, [partitions]]...],
+     [faulty sector numbers], [recovering sector numbers]]
 
 inlined in the actor head (:mod:`pylotus.chain.actor_state`).  The proving period is kept as
 Lotus's offset (``assignProvingPeriodOffset``) and the current deadline derived from it.  An active
 sector is assigned to a deadline (the one with the fewest sectors that is neither open nor next,
 as Lotus's ``deadlineIsMutable``; ties to the lowest index) and appended to its last partition
-until it holds ``WindowPoStPartitionSectors``; the last entry records which partitions of a
-deadline were proven in which proving period.
+until it holds ``WindowPoStPartitionSectors``; the ``proven`` entry records which partitions of a
+deadline were proven in which proving period (Lotus's ``PostSubmissions``), and the last two are
+the miner's faulty sectors and the faulty ones declared recovering (Lotus keeps both per partition;
+a partition's view is its sectors intersected with them).  A head of the older seven-entry layout
+decodes with no faults.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, final
 
 from multiformats import CID, multibase
@@ -32,7 +36,9 @@ from pylotus.abi import Address, JsonObject, RegisteredPoStProof, RegisteredSeal
 from . import dagcbor
 from .actor_state import decode_head, inline_head
 from .bigint import TokenAmount
+from .bitfield import json_runs
 from .errors import ActorNotFound, InvalidCbor
+from .exitcode import ExitCode
 from .policy import (
     FAULT_DECLARATION_CUTOFF,
     WPOST_CHALLENGE_LOOKBACK,
@@ -40,6 +46,7 @@ from .policy import (
     WPOST_PERIOD_DEADLINES,
     WPOST_PROVING_PERIOD,
 )
+from .runtime import ActorExit
 from .state import Actor, StateTree, actor_code
 
 __all__ = [
@@ -49,9 +56,12 @@ __all__ = [
     "PreCommitInfo",
     "PreCommitOnChain",
     "SectorOnChain",
+    "deadline_closes_at",
     "deadline_index",
     "deadline_info",
     "load_miner",
+    "require_controller",
+    "store_miner",
     "peer_id_string",
     "period_start",
     "proving_period_offset",
@@ -252,6 +262,8 @@ class MinerState:
     allocated: set[int] = field(default_factory=set)
     deadlines: dict[int, list[list[int]]] = field(default_factory=dict)
     proven: dict[int, tuple[int, set[int]]] = field(default_factory=dict)
+    faults: set[int] = field(default_factory=set)
+    recoveries: set[int] = field(default_factory=set)
 
     def assign(self, sector_number: int, epoch: int) -> tuple[int, int]:
         """Put an activated sector in a deadline and partition (see the module docstring)."""
@@ -264,6 +276,27 @@ class MinerState:
             partitions.append([])
         partitions[-1].append(sector_number)
         return deadline, len(partitions) - 1
+
+    def proven_partitions(self, deadline: int, start: int) -> set[int]:
+        """The partitions of ``deadline`` proven in the proving period that starts at ``start``."""
+        proven_start, done = self.proven.get(deadline, (start, set()))
+        return set(done) if proven_start == start else set()
+
+    def active(self) -> set[int]:
+        """Sectors that count for power: live and not faulty (no terminations on the devnet yet)."""
+        return set(self.sectors) - self.faults
+
+    def partition_json(self, sectors: list[int]) -> JsonObject:
+        """Lotus ``api.Partition`` for a partition holding ``sectors`` (bitfields as run lengths)."""
+        members = set(sectors)
+        faulty = members & self.faults
+        return {
+            "AllSectors": json_runs(members),
+            "FaultySectors": json_runs(faulty),
+            "RecoveringSectors": json_runs(members & self.recoveries),
+            "LiveSectors": json_runs(members),
+            "ActiveSectors": json_runs(members - faulty),
+        }
 
     def deposits(self) -> TokenAmount:
         """Funds locked by pre-commits (Lotus ``PreCommitDeposits``)."""
@@ -287,6 +320,8 @@ class MinerState:
                 self.proving_period_offset,
                 [[d, [_ints(p) for p in parts]] for d, parts in sorted(self.deadlines.items())],
                 [[d, start, _ints(done)] for d, (start, done) in sorted(self.proven.items())],
+                _ints(self.faults),
+                _ints(self.recoveries),
             ]
         )
 
@@ -294,6 +329,10 @@ class MinerState:
     def from_head(cls, head: CID) -> MinerState:
         value: Any = decode_head(head)
         try:
+            faults: list[int] = []
+            recoveries: list[int] = []
+            if len(value) == 9:
+                *value, faults, recoveries = value
             info, precommits, sectors, allocated, offset, deadlines, proven = value
             pcs = (PreCommitOnChain.from_ipld(p) for p in precommits)
             return cls(
@@ -304,6 +343,8 @@ class MinerState:
                 set(allocated),
                 {d: [list(p) for p in parts] for d, parts in deadlines},
                 {d: (start, set(done)) for d, start, done in proven},
+                set(faults),
+                set(recoveries),
             )
         except (TypeError, ValueError) as exc:
             raise InvalidCbor(f"miner state does not decode: {exc}") from exc
@@ -319,6 +360,20 @@ def load_miner(tree: StateTree, address: Address) -> tuple[int, Actor, MinerStat
     if actor.code != MINER_CODE:
         raise ActorNotFound(f"actor '{address}' is not a miner actor")
     return miner_id, actor, MinerState.from_head(actor.head)
+
+
+def store_miner(tree: StateTree, miner_id: int, state: MinerState) -> None:
+    """Write ``state`` back into the head of miner ``miner_id`` (actors' ``rt.StateTransaction``)."""
+    tree.set_actor(miner_id, replace(tree.actors[miner_id], head=state.head()))
+
+
+def require_controller(state: MinerState, caller: int, miner_id: int) -> None:
+    """Refuse (``SysErrForbidden``) a caller that is neither the owner nor the worker of the miner."""
+    if caller not in (state.info.owner, state.info.worker):
+        raise ActorExit(
+            ExitCode.SYS_ERR_FORBIDDEN,
+            f"caller 't0{caller}' is not the owner or worker of miner 't0{miner_id}'",
+        )
 
 
 def proving_period_offset(miner: Address, epoch: int) -> int:
@@ -339,6 +394,12 @@ def period_start(offset: int, epoch: int) -> int:
 def deadline_index(offset: int, epoch: int) -> int:
     """The index of the deadline open at ``epoch``."""
     return (epoch - period_start(offset, epoch)) // WPOST_CHALLENGE_WINDOW
+
+
+def deadline_closes_at(offset: int, epoch: int) -> bool:
+    """Whether ``epoch`` is the last epoch of a deadline (builtin-actors ``DeadlineInfo.last()``),
+    the epoch whose cron handles that deadline's end."""
+    return (epoch - offset + 1) % WPOST_CHALLENGE_WINDOW == 0
 
 
 def deadline_info(offset: int, epoch: int) -> JsonObject:

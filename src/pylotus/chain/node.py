@@ -11,6 +11,11 @@ Rules of the file:
   ``await`` and :meth:`produce` has none.
 * Persist, then announce: :meth:`produce` writes the tipset, its state, messages and receipts in one
   synced batch (:class:`~pylotus.chain.store.ChainStore`) before it becomes the head.
+* A block's end is Lotus's: its messages, then its reward to the elected miner, then cron
+  (:mod:`pylotus.chain.cron`, :mod:`pylotus.chain.actor_reward`), all at the block's epoch.
+* State "at a tipset" is the state after that tipset's messages and cron, the state the head's
+  queries read too (Lotus reads a tipset's *parent* state root, which is the same state one
+  tipset later): :meth:`ChainNode.state_at`.
 * Waiters for a new head (``StateWaitMsg``, ``ChainNotify``) wait on :attr:`_head_changed`, an
   event set and replaced at each new head: no subscriber list to leak, no buffer to overflow, and a
   slow subscriber skips heads rather than stalling the producer (it is told the newest head, as a
@@ -32,7 +37,9 @@ from pylotus.abi import Address, AddressProtocol, JsonObject, cid_to_json
 from pylotus.repo import Datastore, Namespace
 
 from . import dagcbor
+from .actor_reward import elect_miner
 from .bigint import TokenAmount
+from .cron import end_epoch
 from .errors import MessageRejected, TipSetNotFound
 from .genesis import Genesis, make_genesis
 from .genesis_template import Template
@@ -62,9 +69,10 @@ _NETWORK_VERSION_KEY: Final = "/meta/network-version"
 class MsgLookup:
     """Where a message was executed and its receipt (Lotus ``api.MsgLookup``).
 
-    ``TipSet``/``Height`` name the tipset that *included* the message: pylotus applies a tipset's
-    messages when it makes it, where Lotus reports the child tipset whose ``ParentStateRoot``
-    holds the result (one epoch later).
+    ``TipSet``/``Height`` name the tipset that *executed* the message, as Lotus's
+    ``StateSearchMsg`` does (``tipsetExecutedMessage``): the child of the tipset that included it,
+    whose ``ParentMessageReceipts`` holds the receipt.  pylotus computes the result when it makes
+    the including tipset, but reports the message only once that child exists.
     """
 
     message: CID
@@ -94,6 +102,7 @@ class ChainNode:
         self._ds = datastore
         self._head = head
         self._head_changed = trio.Event()
+        self._heights: dict[CID, int] = {}  # tipset key (one block) → height, filled as looked up
         raw = datastore.get(_NETWORK_VERSION_KEY)
         self.network_version = int(raw) if raw is not None else 0
 
@@ -144,25 +153,52 @@ class ChainNode:
             raise TipSetNotFound(f"no tipset at height {height}")
         return tipset
 
-    def randomness(self) -> ChainRandomness:
-        """Ticket and beacon randomness up to the head (:mod:`pylotus.chain.randomness`)."""
+    def tipset_by_key(self, key: list[CID]) -> TipSet:
+        """The tipset with ``key`` (Lotus ``ChainGetTipSet``); raises :class:`TipSetNotFound`.
+
+        Heights are found by walking back from the head and remembered, so a recent key (what
+        clients pass) costs a few reads.
+        """
+        if len(key) == 1:
+            height = self._heights.get(key[0])
+            if height is not None:
+                return self.tipset_at(height)
+            for height in range(self.head.height, -1, -1):
+                tipset = self.tipset_at(height)
+                self._heights[tipset.key()[0]] = height
+                if tipset.key() == key:
+                    return tipset
+        raise TipSetNotFound(f"loading tipset {[str(c) for c in key]}: not found")
+
+    def state_at(self, tipset: TipSet) -> StateTree:
+        """The state after ``tipset``'s messages and cron (see the module docstring)."""
+        if tipset.height == self.head.height:
+            return self.state
+        return self.store.state(tipset.height)
+
+    def randomness(self, up_to: int | None = None) -> ChainRandomness:
+        """Ticket and beacon randomness up to the head, or up to height ``up_to``
+        (:mod:`pylotus.chain.randomness`)."""
 
         def ticket_at(epoch: int) -> bytes:
             block = self.tipset_at(epoch).block
             return ticket_vrf_proof(block.parents[0] if block.parents else None, epoch)
 
-        return ChainRandomness(self.head.height, ticket_at)
+        return ChainRandomness(self.head.height if up_to is None else up_to, ticket_at)
 
     def search_message(self, cid: CID) -> MsgLookup | None:
-        """Where ``cid`` was included (Lotus ``StateSearchMsg``), or ``None`` if not yet."""
+        """Where ``cid`` was executed (Lotus ``StateSearchMsg``), or ``None`` if not yet: the tipset
+        after the one that included it (see :class:`MsgLookup`)."""
         found = self.store.find_message(cid)
         if found is None:
             return None
         height, index = found
-        return MsgLookup(cid, self.store.receipts(height)[index], self.tipset_at(height))
+        if self.head.height <= height:
+            return None
+        return MsgLookup(cid, self.store.receipts(height)[index], self.tipset_at(height + 1))
 
     async def wait_message(self, cid: CID) -> MsgLookup:
-        """Wait until ``cid`` is included (Lotus ``StateWaitMsg`` with confidence 0)."""
+        """Wait until ``cid`` is executed (Lotus ``StateWaitMsg`` with confidence 0)."""
         while True:
             lookup = self.search_message(cid)
             if lookup is not None:
@@ -213,10 +249,16 @@ class ChainNode:
     # -- production ----------------------------------------------------------------------------------
 
     def produce(self, now: int) -> TipSet:
-        """Make, persist and announce the next tipset with the pool's messages."""
+        """Make, persist and announce the next tipset with the pool's messages.
+
+        Its miner is elected from the parent state (:func:`~pylotus.chain.actor_reward.elect_miner`,
+        f00 while no miner has power); after the messages it is paid the block reward and cron runs.
+        """
         parent = self._head
+        height = parent.tipset.height + 1
         tree = parent.state.copy()
-        chain = ChainContext(parent.tipset.height + 1, self.randomness())
+        winner = elect_miner(parent.state, ticket_vrf_proof(parent.tipset.key()[0], height), height)
+        chain = ChainContext(height, self.randomness())
         messages: list[SignedMessage] = []
         receipts: list[MessageReceipt] = []
         for signed in self.mpool.pending():
@@ -227,10 +269,11 @@ class ChainNode:
                 self.mpool.drop_refused(signed, tree)
                 continue
             messages.append(signed)
+        end_epoch(tree, height, winner)
         header = BlockHeader(
-            miner=Address.new_id(SYSTEM_ID),
+            miner=Address.new_id(SYSTEM_ID if winner is None else winner),
             parents=tuple(parent.tipset.key()),
-            height=parent.tipset.height + 1,
+            height=height,
             parent_state_root=parent.state.root(),
             parent_message_receipts=_root([r.to_cbor() for r in parent.receipts]),
             messages=_root([m.cid() for m in messages]),
@@ -239,6 +282,7 @@ class ChainNode:
         )
         stored = StoredTipSet(TipSet(header), tree, tuple(messages), tuple(receipts))
         self.store.put_tipset(stored)
+        self._heights[stored.tipset.key()[0]] = height
         self._head = stored
         self.mpool.prune(tree)
         self._head_changed.set()

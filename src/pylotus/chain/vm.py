@@ -47,11 +47,13 @@ from multiformats import CID
 from pylotus.abi import Address, AddressProtocol
 
 from . import dagcbor
+from .actor_market import MARKET_METHODS
 from .actor_miner import MINER_METHODS
 from .actor_power import POWER_CODE, POWER_METHODS
 from .bigint import TokenAmount
 from .errors import InvalidCbor, InvalidSignature, MessageRejected
 from .exitcode import ExitCode
+from .market_state import MARKET_CODE
 from .miner_state import MINER_CODE
 from .runtime import ActorExit, ChainContext, Handler, Invocation
 from .state import ACCOUNT_CODE, BURNT_FUNDS_ID, StateTree
@@ -95,6 +97,7 @@ ACTOR_METHODS: Final[Mapping[CID, Mapping[int, Handler]]] = {
     ACCOUNT_CODE: {2: _account_pubkey_address},
     POWER_CODE: POWER_METHODS,
     MINER_CODE: MINER_METHODS,
+    MARKET_CODE: MARKET_METHODS,
 }
 """Method handlers by code CID and method number (0, Send, is the VM's for every actor)."""
 

@@ -33,6 +33,7 @@ from pylotus.chain.crypto import key_address, new_secp256k1_key
 from pylotus.chain.exitcode import ExitCode
 from pylotus.chain.genesis import make_genesis
 from pylotus.chain.genesis_template import DealProposal, Miner, PreSeal, add_miners, new_template
+from pylotus.chain.market_state import MARKET_ID, market_actor
 from pylotus.chain.miner_state import (
     MINER_CODE,
     MinerState,
@@ -119,6 +120,7 @@ def tree() -> StateTree:
     tree = StateTree()
     tree.actors[BURNT_FUNDS_ID] = Actor(ACCOUNT_CODE, EMPTY_HEAD, 0, TokenAmount(0))
     tree.actors[POWER_ID] = power_actor()
+    tree.actors[MARKET_ID] = market_actor()
     return tree
 
 
@@ -249,7 +251,7 @@ def test_pre_commit_locks_the_deposit(tree: StateTree, owner: Sender, miner: Add
             ExitCode.ERR_ILLEGAL_ARGUMENT,
             "unsupported",
         ),
-        ({"deals": [7]}, ExitCode.ERR_ILLEGAL_ARGUMENT, "need an 'UnsealedCid'"),
+        ({"deals": [7]}, ExitCode.ERR_NOT_FOUND, "7"),  # the market knows no deal 7
         ({"number": "one"}, ExitCode.ERR_SERIALIZATION, "SectorNumber"),
     ],
 )
@@ -354,7 +356,7 @@ def test_prove_commit_with_a_wrong_proof_is_refused(
 def test_proving_deadline_follows_the_offset() -> None:
     offset = proving_period_offset(Address.new_id(1000), 0)
     assert 0 <= offset < WPOST_PROVING_PERIOD
-    info = deadline_info(offset, offset + 3 * WPOST_CHALLENGE_WINDOW + 5)
+    info = deadline_info(offset, offset + 3 * WPOST_CHALLENGE_WINDOW + WPOST_CHALLENGE_WINDOW // 2)
     assert info["PeriodStart"] == offset and info["Index"] == 3
     assert info["Open"] == offset + 3 * WPOST_CHALLENGE_WINDOW
     assert info["Close"] == info["Open"] + WPOST_CHALLENGE_WINDOW  # type: ignore[operator]
@@ -427,7 +429,7 @@ def test_window_post_accepted_and_wrong_ones_refused(
     state = miner_state(owner.tree, miner)
     (deadline,) = [d for d, parts in state.deadlines.items() if [3] in parts]
     offset = state.proving_period_offset
-    epoch = period_start(offset, prove_at) + deadline * WPOST_CHALLENGE_WINDOW + 30
+    epoch = period_start(offset, prove_at) + deadline * WPOST_CHALLENGE_WINDOW + WPOST_CHALLENGE_WINDOW // 2
     epoch += WPOST_PROVING_PERIOD if epoch <= prove_at else 0
     info: Any = deadline_info(offset, epoch)
     assert info["Index"] == deadline

@@ -45,8 +45,10 @@ def test_default_genesis_funds_the_wallet_default_and_persists(tmp_path: Path, w
         node.produce(1)
         node.produce(2)
         assert node.head.height == 2 and node.mpool.pending() == []
+        assert node.store.find_message(signed.cid()) == (1, 0)  # included at 1 ...
         lookup = node.search_message(signed.cid())
-        assert lookup is not None and lookup.tipset.height == 1 and lookup.receipt.exit_code == 0
+        # ... and, as Lotus reports it, executed by the tipset after: its receipts are there
+        assert lookup is not None and lookup.tipset.height == 2 and lookup.receipt.exit_code == 0
         root, genesis_key = node.state.root(), node.tipset_at(0).key()
     with Datastore(tmp_path / "ds") as ds:
         again = ChainNode.open(ds, wallet, None)
@@ -123,10 +125,11 @@ def test_blocks_give_actors_their_epoch_and_randomness(tmp_path: Path, wallet: W
             TokenAmount(0),
         )
         node.produce(1)
+        assert node.search_message(signed.cid()) is None  # included, not yet executed as Lotus sees it
+        node.produce(2)
         lookup = node.search_message(signed.cid())
         assert lookup is not None and lookup.receipt.exit_code == 0, lookup
         miner = Address.from_bytes(dagcbor.decode(lookup.receipt.return_value)[0])  # type: ignore[index]
-        node.produce(2)
         sealed = commr_to_cid(bytes(range(32)))
         expiration = 3 + MIN_SECTOR_EXPIRATION + 60 * EPOCHS_IN_DAY
         params = [
@@ -145,6 +148,7 @@ def test_blocks_give_actors_their_epoch_and_randomness(tmp_path: Path, wallet: W
             Message(to=miner, from_=me, method=6, params=dagcbor.encode(params)), TokenAmount(0)
         )
         node.produce(3)
+        node.produce(4)
         lookup = node.search_message(signed.cid())
         assert lookup is not None and lookup.receipt.exit_code == 0, lookup
 

@@ -19,7 +19,7 @@ from pylotus.chain.crypto import key_address, new_secp256k1_key
 from pylotus.chain.errors import ActorNotFound, InvalidMessage, RandomnessUnavailable, SectorNotFound
 from pylotus.chain.genesis_template import DealProposal, Miner, PreSeal, add_miners, new_template
 from pylotus.chain.node import ChainNode
-from pylotus.chain.policy import initial_pledge, pre_commit_deposit
+from pylotus.chain.policy import BLOCK_REWARD, initial_pledge, pre_commit_deposit
 from pylotus.chain.randomness import (
     ChainRandomness,
     DomainSeparationTag,
@@ -122,7 +122,8 @@ async def test_miner_api_of_a_genesis_miner(node: ChainNode) -> None:
     assert await api.state_miner_initial_pledge_collateral(T01000, spec, None) == initial_pledge(2048).atto
     with pytest.raises(InvalidMessage, match="SealProof"):
         await api.state_miner_initial_pledge_collateral(T01000, {}, None)
-    assert await api.state_miner_available_balance(T01000, None) == 0
+    # the only miner with power made blocks 1 to 3, each paying it the block reward
+    assert await api.state_miner_available_balance(T01000, None) == 3 * BLOCK_REWARD.atto
     deadline = await api.state_miner_proving_deadline(T01000, None)
     assert deadline["CurrentEpoch"] == 3 and 0 <= deadline["Index"] < 48  # type: ignore[index,operator]
     deadlines = await api.state_miner_deadlines(T01000, None)
