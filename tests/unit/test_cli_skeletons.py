@@ -26,8 +26,7 @@ def test_help_and_version(group: click.Group) -> None:
 @pytest.mark.parametrize(
     "group,args,issue",
     [
-        (miner_cli, ["init", "--actor", "t01000", "--sector-size", "2KiB"], 8),
-        (miner_cli, ["sectors", "pledge"], 8),
+        (miner_cli, ["proving", "deadlines"], 9),
         (worker_cli, ["storage", "attach"], 6),
     ],
 )

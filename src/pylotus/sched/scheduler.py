@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from .pools import RefusalCause
 from .queue import RequestQueue
 from .request import DEFAULT_SCHED_PRIORITY, PrepareAction, WorkerRequest
 from .selectors import SELECTOR_TIMEOUT, PassCache, WorkerSelector
+from .stats import SchedStats
 from .task_types import TaskType
 from .worker_handle import WorkerHandle
 from .worker_info import WorkerID, WorkerJob, WorkerStats
@@ -172,6 +174,9 @@ class Scheduler:
         self._pass_scope: trio.CancelScope | None = None
         self._state: Literal["new", "running", "closed"] = "new"
         self._closed = trio.Event()
+        # Counters for /debug/metrics (pylotus.miner.metrics): written by the loop and its
+        # assignment tasks only, read by anyone; they never steer scheduling.
+        self.stats = SchedStats()
 
     # -- running --------------------------------------------------------------------------------
 
@@ -472,6 +477,7 @@ class Scheduler:
         self._pass_snapshot = self._build_snapshot()
         ctx = _Pass()
         requests = self._queue.take_sorted()
+        pass_started = time.perf_counter()  # wall clock: a pass's cost, also under MockClock
         keep: list[WorkerRequest] = []
         i = 0
         try:
@@ -492,6 +498,11 @@ class Scheduler:
                 if key in self._key_refs:
                     self._verdicts[key] = {**self._verdicts.get(key, {}), **verdicts}
             self._pass_snapshot = None
+            self.stats.record_cycle(
+                time.perf_counter() - pass_started,
+                queue_entries=len(requests),
+                open_windows=sum(1 for ws in self._workers.values() if ws.enabled),
+            )
         self._dirty.clear()
         self._full = self._has_fresh = self._recheck = False
 
@@ -609,11 +620,16 @@ class Scheduler:
             else:
                 if await self._report(_Prepared(a)):
                     await a.granted.wait()
+                    call = (req.task_type.value, a.worker.info.hostname)
+                    self.stats.call_started(*call)
+                    call_started = time.perf_counter()
                     try:
                         result = await req.work(handle)
                     except Exception as exc:
+                        self.stats.call_returned(*call, time.perf_counter() - call_started)
                         self._settle(a, error=exc)
                     else:
+                        self.stats.call_returned(*call, time.perf_counter() - call_started)
                         self._settle(a, result=result)
         await self._report(_Released(a))
 

@@ -149,6 +149,14 @@ class MemIndex:
         if report.err is not None:
             log.warning("storage reported an error id=%s err=%s", storage_id, report.err)
 
+    def storage_stats(self) -> list[tuple[StorageInfo, FsStat]]:
+        """Every attached path and the space it last reported (attach or heartbeat), by ID.
+
+        For ``/debug/metrics``, which Lotus records from these same reports; synchronous, and no
+        part of :class:`SectorIndex`: only the miner, which owns this index, reads it.
+        """
+        return [(entry.info, entry.stat) for _, entry in sorted(self._stores.items())]
+
     # -- declarations ---------------------------------------------------------------------------
 
     async def storage_declare_sector(
