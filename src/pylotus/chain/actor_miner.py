@@ -9,8 +9,8 @@ specs-actors ``builtin/miner/miner_actor.go``; the checks keep their Lotus order
 Rules of the file:
 
 * A refusal is an :class:`~pylotus.chain.runtime.ActorExit` with the builtin actors' exit code
-  (``ErrIllegalArgument`` for bad params, ``ErrNotFound``, ``ErrForbidden``, ``ErrInsufficientFunds``,
-  ``SysErrForbidden`` for a caller that is not owner or worker) raised *before* the state is stored,
+  (``ErrIllegalArgument`` for bad params, ``ErrNotFound``, ``ErrForbidden`` for a caller that is not
+  owner or worker, ``ErrInsufficientFunds``) raised *before* the state is stored,
   and the VM undoes the whole call anyway: a refused call changes nothing.
 * ProveCommitSector **verifies the vanilla seal proof** with :func:`pylotus.proofs.check_seal`
   against the ticket and seed the chain gives, as the builtin actors re-derive them:
@@ -157,6 +157,8 @@ def _precommit_info(fields: list[Any], tree: StateTree, miner_id: int, epoch: in
             raise TypeError("SealedCID and UnsealedCid must be CIDs")
         if not all(isinstance(d, int) for d in deal_ids) or not isinstance(number, int):
             raise TypeError("SectorNumber and DealIDs must be integers")
+        if not isinstance(rand_epoch, int) or not isinstance(expiration, int):
+            raise TypeError("SealRandEpoch and Expiration must be integers")
         seal_proof = RegisteredSealProof(proof)
         size = int(seal_proof.sector_size)
     except (TypeError, ValueError) as exc:
@@ -170,6 +172,11 @@ def _precommit_info(fields: list[Any], tree: StateTree, miner_id: int, epoch: in
                 f"UnsealedCid '{unsealed}' does not match the deals' CommD '{deals_commd}'",
             )
         unsealed = unsealed or deals_commd
+    elif unsealed is not None and unsealed != zero_piece_cid(size):
+        raise ActorExit(
+            ExitCode.ERR_ILLEGAL_ARGUMENT,
+            f"UnsealedCid '{unsealed}' of a sector without deals must be the zero piece's CommD",
+        )
     if unsealed is None:
         unsealed = zero_piece_cid(size)
     return PreCommitInfo(seal_proof, number, sealed, rand_epoch, tuple(deal_ids), expiration, unsealed)
@@ -216,11 +223,11 @@ def pre_commit_sector(inv: Invocation, params: bytes) -> bytes:
     DealIDs, Expiration, ReplaceCapacity, ReplaceSectorDeadline, ReplaceSectorPartition,
     ReplaceSectorNumber(, UnsealedCid)]``; locks the pre-commit deposit."""
     chain = inv.require_chain()
+    state = _load(inv)
+    _only_owner_or_worker(inv, state)  # before the market sees the deals: a stranger gets ErrForbidden
     info = _precommit_info(
         _fields(params, "PreCommitSector", (6, 10, 11)), inv.tree, inv.receiver, chain.epoch
     )
-    state = _load(inv)
-    _only_owner_or_worker(inv, state)
     _check_precommit(info, state, chain.epoch)
     deposit = pre_commit_deposit(state.info.sector_size)
     available = state.available(inv.tree.actors[inv.receiver].balance)

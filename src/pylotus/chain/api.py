@@ -53,7 +53,7 @@ from .state import StateTree
 from .tipset import TipSet
 from .types import Message, SignedMessage
 
-__all__ = ["FULLNODE_TABLE", "FullNodeApi", "FullNodeClient"]
+__all__ = ["FULLNODE_TABLE", "FullNodeApi", "FullNodeClient", "tipset_for"]
 
 _INT: Final = JSON  # plain JSON numbers (heights, confidence, network version)
 
@@ -114,16 +114,7 @@ class FullNodeApi:
         self._host_peer = host_peer
 
     def _tipset(self, tsk: JsonValue) -> TipSet:
-        """The tipset a ``tsk`` parameter names: the head for ``null``/``[]``."""
-        if tsk is None or tsk == []:
-            return self._node.head
-        if not isinstance(tsk, list):
-            raise InvalidMessage(f"a tipset key must be a list of CIDs or null, not {tsk!r:.200}")
-        try:
-            key = [cid_from_json(c) for c in tsk]
-        except InvalidCid as exc:
-            raise InvalidMessage(f"tipset key: {exc}") from None
-        return self._node.tipset_by_key(key)
+        return tipset_for(self._node, tsk)
 
     def _state(self, tsk: JsonValue) -> StateTree:
         return self._node.state_at(self._tipset(tsk))
@@ -342,6 +333,23 @@ class FullNodeApi:
         if address.protocol is AddressProtocol.ID:
             return self._node.state.account_key(address)
         return address
+
+
+def tipset_for(node: ChainNode, tsk: JsonValue) -> TipSet:
+    """The tipset a ``tsk`` parameter names: the head for ``null``/``[]``.
+
+    Raises:
+        InvalidMessage: not a list of CIDs.  TipSetNotFound: no such tipset on this chain.
+    """
+    if tsk is None or tsk == []:
+        return node.head
+    if not isinstance(tsk, list):
+        raise InvalidMessage(f"a tipset key must be a list of CIDs or null, not {tsk!r:.200}")
+    try:
+        key = [cid_from_json(c) for c in tsk]
+    except InvalidCid as exc:
+        raise InvalidMessage(f"tipset key: {exc}") from None
+    return node.tipset_by_key(key)
 
 
 def _height(value: JsonValue) -> int:

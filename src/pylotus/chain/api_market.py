@@ -2,8 +2,8 @@
 
 Counterparts: Lotus ``api/api_full.go`` (names, ``perm:read``) and ``node/impl/full/state.go``
 (``StateMarketBalance``, ``StateMarketDeals``, ``StateMarketStorageDeal``); shapes from
-reference/api-examples.md §3.  As the rest of :mod:`pylotus.chain.api`, tipset keys are accepted and
-ignored: every call reads the head's state (:mod:`pylotus.chain.market_state`).
+reference/api-examples.md §3.  As the rest of :mod:`pylotus.chain.api`, a tipset key names the
+state read (``null`` or ``[]``: the head's), an unknown key is refused.
 
 Lotus's shapes and wording:
 
@@ -23,9 +23,11 @@ from pylotus.abi import Address, JsonValue
 from pylotus.jsonrpc import MethodSpec, make_table
 from pylotus.jsonrpc.codec import ADDRESS, JSON
 
+from .api import tipset_for
 from .errors import ActorNotFound, InvalidMessage
 from .market_state import DealNotFound, MarketState, market_deal_json
 from .node import ChainNode
+from .state import StateTree
 
 __all__ = ["MARKET_STATE_TABLE", "MarketStateApi"]
 
@@ -40,23 +42,24 @@ MARKET_STATE_TABLE: Final = make_table(
 
 @final
 class MarketStateApi:
-    """Serves :data:`MARKET_STATE_TABLE` from a :class:`~pylotus.chain.node.ChainNode`'s head state."""
+    """Serves :data:`MARKET_STATE_TABLE` from a :class:`~pylotus.chain.node.ChainNode`'s states."""
 
     def __init__(self, node: ChainNode) -> None:
         self._node = node
 
-    def _market(self) -> MarketState:
-        return MarketState.load(self._node.state)
+    def _state(self, tsk: JsonValue) -> StateTree:
+        return self._node.state_at(tipset_for(self._node, tsk))
 
     async def state_market_balance(self, address: Address, tsk: JsonValue) -> JsonValue:
-        actor_id = self._node.state.lookup_id(address)
+        state = self._state(tsk)
+        actor_id = state.lookup_id(address)
         if actor_id is None:
             raise ActorNotFound(f"resolution lookup failed ('{address}'): actor not found")
-        escrow, locked = self._market().balance(actor_id)
+        escrow, locked = MarketState.load(state).balance(actor_id)
         return {"Escrow": escrow.to_json(), "Locked": locked.to_json()}
 
     async def state_market_deals(self, tsk: JsonValue) -> JsonValue:
-        market = self._market()
+        market = MarketState.load(self._state(tsk))
         return {
             str(deal_id): market_deal_json(proposal, market.states.get(deal_id))
             for deal_id, proposal in sorted(market.proposals.items())
@@ -65,7 +68,7 @@ class MarketStateApi:
     async def state_market_storage_deal(self, deal_id: JsonValue, tsk: JsonValue) -> JsonValue:
         if isinstance(deal_id, bool) or not isinstance(deal_id, int) or not 0 <= deal_id < 2**64:
             raise InvalidMessage(f"deal ID must be a non-negative integer, not {deal_id!r:.40}")
-        market = self._market()
+        market = MarketState.load(self._state(tsk))
         proposal = market.proposals.get(deal_id)
         if proposal is None:
             raise DealNotFound(

@@ -25,7 +25,7 @@ from pylotus.abi import JsonValue
 
 from .errors import InvalidCbor
 
-__all__ = ["decode_rle", "encode_rle", "json_runs"]
+__all__ = ["decode_rle", "encode_rle", "json_members", "json_runs"]
 
 _VERSION: Final = 0
 
@@ -52,6 +52,28 @@ def json_runs(members: Iterable[int]) -> list[JsonValue]:
     runs, first_set = _runs(members)
     out: list[JsonValue] = [0, *runs] if first_set or not runs else [*runs]
     return out
+
+
+def json_members(runs: JsonValue, *, limit: int) -> set[int]:
+    """The members of a bitfield in Lotus's JSON form (the inverse of :func:`json_runs`).
+
+    Raises:
+        ValueError: not a list of non-negative run lengths, or more than ``limit`` members.
+    """
+    if not isinstance(runs, list) or not all(
+        isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in runs
+    ):
+        raise ValueError(f"a JSON bitfield is a list of run lengths, not {runs!r:.100}")
+    members: set[int] = set()
+    position = 0
+    for index, run in enumerate(runs):
+        assert isinstance(run, int)
+        if index % 2:
+            if len(members) + run > limit:
+                raise ValueError(f"bitfield has more than {limit} members")
+            members.update(range(position, position + run))
+        position += run
+    return members
 
 
 class _Writer:

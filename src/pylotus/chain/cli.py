@@ -18,7 +18,6 @@ from ..cli_group import (
     pass_cli,
     repo_option,
     run_async,
-    stub_command,
 )
 from ..jsonrpc.auth_cli import auth_group
 from ..repo import RepoType
@@ -77,8 +76,6 @@ cli.add_command(auth_group)
 cli.add_command(client_group)
 for _command in (wallet_group, send, chain_group, mpool_group, sync_group, state_group):
     cli.add_command(_command)
-
-stub_command(cli, "devnet", issue=9, help="Run a local devnet: node, genesis miner and seal worker")
 
 
 def main() -> None:

@@ -14,7 +14,10 @@ refused, and an actor bug here is logged and skipped for that miner rather than 
 
 from __future__ import annotations
 
+import functools
 import logging
+
+from multiformats import CID
 
 from .actor_power import PowerState
 from .actor_reward import award_block_reward
@@ -27,10 +30,17 @@ __all__ = ["end_epoch", "run_cron"]
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=4096)
+def _proving_offset(head: CID) -> int:
+    """A miner's proving-period offset, decoded once per head: cron asks for every miner at every
+    epoch, and a head changes only when the miner's state does (the offset never changes)."""
+    return MinerState.from_head(head).proving_period_offset
+
+
 def run_cron(tree: StateTree, epoch: int) -> None:
     """Cron at the end of ``epoch``: each miner whose deadline ends at ``epoch`` handles it."""
     for miner_id in sorted(PowerState.load(tree).claims):
-        offset = MinerState.from_head(tree.actors[miner_id].head).proving_period_offset
+        offset = _proving_offset(tree.actors[miner_id].head)
         if not deadline_closes_at(offset, epoch):
             continue
         before = tree.copy()

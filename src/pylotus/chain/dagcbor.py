@@ -24,6 +24,7 @@ No I/O, no state: bytes in, values out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Final, TypeAlias
 
@@ -165,6 +166,14 @@ def _from_cbor2(raw: object) -> IpldValue:
 def _cid_from_tag(content: object) -> CID:
     if not isinstance(content, bytes) or not content.startswith(_CID_PREFIX):
         raise InvalidCbor("invalid cbor: tag 42 must hold a byte string starting 0x00 and a cid")
+    return _decode_cid(content)
+
+
+@functools.lru_cache(maxsize=65536)
+def _decode_cid(content: bytes) -> CID:
+    """A tag-42 CID, decoded once per distinct bytes: multiformats validates every CID it builds,
+    which made decoding a state with a few thousand CIDs (sectors, deals) cost milliseconds each
+    time; CIDs are immutable, so one object serves every decode of the same bytes."""
     try:
         cid = CID.decode(content[1:])
     # multiformats raises ValueError/KeyError subclasses for bad varints, codecs and multihashes.

@@ -39,6 +39,7 @@ from multiformats import multibase
 from pylotus.abi import (
     DEVNET_NETWORK_VERSION,
     Address,
+    AddressProtocol,
     InvalidAddress,
     seal_proof_type_from_sector_size,
     window_post_proof_for,
@@ -122,6 +123,12 @@ def make_genesis(template: Template | None, wallet: Wallet, *, now: int) -> Gene
         if tree.lookup_id(owner) is not None:
             raise InvalidGenesisFile(f"genesis account '{owner}' appears twice")
         tree.create_account(owner, TokenAmount(actor.balance))
+    # every key a miner needs gets its account first, from the account IDs: created later, an
+    # account would take the ID after a miner's (t01001), which the next genesis miner needs
+    for miner in template.miners:
+        for key in (miner.owner, miner.worker, *(p.deal.client for p in miner.sectors)):
+            if key.protocol is not AddressProtocol.ID and tree.lookup_id(key) is None:
+                tree.create_account(key)
     for miner in template.miners:
         _add_miner(tree, miner, template.network_version)
     return Genesis(tree, template.network_version, template.timestamp or now)

@@ -368,10 +368,11 @@ def store_miner(tree: StateTree, miner_id: int, state: MinerState) -> None:
 
 
 def require_controller(state: MinerState, caller: int, miner_id: int) -> None:
-    """Refuse (``SysErrForbidden``) a caller that is neither the owner nor the worker of the miner."""
+    """Refuse a caller that is neither the owner nor the worker of the miner with ``ErrForbidden``
+    (builtin-actors ``validate_immediate_caller_is``)."""
     if caller not in (state.info.owner, state.info.worker):
         raise ActorExit(
-            ExitCode.SYS_ERR_FORBIDDEN,
+            ExitCode.ERR_FORBIDDEN,
             f"caller 't0{caller}' is not the owner or worker of miner 't0{miner_id}'",
         )
 

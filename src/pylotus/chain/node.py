@@ -102,7 +102,10 @@ class ChainNode:
         self._ds = datastore
         self._head = head
         self._head_changed = trio.Event()
-        self._heights: dict[CID, int] = {}  # tipset key (one block) → height, filled as looked up
+        self._heights: dict[CID, int] = {}  # chains made before the block index: keys walked to
+        self._missing: set[CID] = set()  # and keys such a walk did not find
+        genesis = store.tipset(0)
+        self._indexed = genesis is not None and store.height_of(genesis.key()[0]) is not None
         raw = datastore.get(_NETWORK_VERSION_KEY)
         self.network_version = int(raw) if raw is not None else 0
 
@@ -156,19 +159,31 @@ class ChainNode:
     def tipset_by_key(self, key: list[CID]) -> TipSet:
         """The tipset with ``key`` (Lotus ``ChainGetTipSet``); raises :class:`TipSetNotFound`.
 
-        Heights are found by walking back from the head and remembered, so a recent key (what
-        clients pass) costs a few reads.
+        One read of the store's block index (``/tsk/<cid>``, written with the tipset); a chain
+        made before the index existed falls back to walking back from the head, once per key.
         """
         if len(key) == 1:
             height = self._heights.get(key[0])
-            if height is not None:
-                return self.tipset_at(height)
-            for height in range(self.head.height, -1, -1):
+            if height is None:
+                height = self.store.height_of(key[0])
+            if height is None and not self._indexed and key[0] not in self._missing:
+                height = self._walk_for(key[0])
+            if height is not None and height <= self.head.height:
                 tipset = self.tipset_at(height)
-                self._heights[tipset.key()[0]] = height
                 if tipset.key() == key:
                     return tipset
         raise TipSetNotFound(f"loading tipset {[str(c) for c in key]}: not found")
+
+    def _walk_for(self, block: CID) -> int | None:
+        for height in range(self.head.height, -1, -1):
+            found = self.tipset_at(height).key()[0]
+            if found == block:
+                self._heights[block] = height
+                return height
+        self._missing.add(block)  # bounded by the calls made: one walk per unknown key
+        if len(self._missing) > 1024:
+            self._missing.clear()
+        return None
 
     def state_at(self, tipset: TipSet) -> StateTree:
         """The state after ``tipset``'s messages and cron (see the module docstring)."""
@@ -282,7 +297,6 @@ class ChainNode:
         )
         stored = StoredTipSet(TipSet(header), tree, tuple(messages), tuple(receipts))
         self.store.put_tipset(stored)
-        self._heights[stored.tipset.key()[0]] = height
         self._head = stored
         self.mpool.prune(tree)
         self._head_changed.set()

@@ -70,6 +70,7 @@ class ChainStore:
         h = _h(stored.tipset.height)
         with self._ds.batch() as batch:
             batch.put(f"/ts/{h}", stored.tipset.block.to_cbor())
+            batch.put(f"/tsk/{stored.tipset.key()[0]}", str(stored.tipset.height).encode())
             batch.put(f"/state/{h}", stored.state.to_cbor())
             batch.put(f"/msgs/{h}", dagcbor.encode([m.to_cbor() for m in stored.messages]))
             batch.put(f"/receipts/{h}", dagcbor.encode([r.to_cbor() for r in stored.receipts]))
@@ -94,6 +95,11 @@ class ChainStore:
     def receipts(self, height: int) -> list[MessageReceipt]:
         raw = self._ds.get(f"/receipts/{_h(height)}") or dagcbor.encode([])
         return [MessageReceipt.from_cbor(r) for r in self._list(raw, f"receipts {height}")]
+
+    def height_of(self, block: CID) -> int | None:
+        """The height of the tipset whose (single) block is ``block``, or ``None``."""
+        raw = self._ds.get(f"/tsk/{block}")
+        return None if raw is None else int(raw)
 
     def find_message(self, cid: CID) -> tuple[int, int] | None:
         """``(height, index)`` of an included message, or ``None``."""

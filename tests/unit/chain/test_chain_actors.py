@@ -154,8 +154,11 @@ def precommit(number: int = 1, **changes: object) -> list[dagcbor.IpldValue]:
         "deals": [],
         "expiration": EXPIRATION,
     }
+    replace_fields = changes.pop("replace", [False, 0, 0, 0])
+    unsealed = changes.pop("unsealed", None)
     fields.update(changes)
-    return [*fields.values(), False, 0, 0, 0]  # type: ignore[list-item]
+    tail = [] if unsealed is None else [unsealed]
+    return [*fields.values(), *replace_fields, *tail]  # type: ignore[list-item,misc]
 
 
 def miner_state(tree: StateTree, miner: Address) -> MinerState:
@@ -222,7 +225,7 @@ def test_change_peer_id_by_owner_and_refused_for_others(
     other = Sender(tree, new_secp256k1_key())
     tree.create_account(other.address, FIL(1))
     before = snapshot(tree, miner)
-    assert other.send(miner, 4, [b"\x00\x24bad"]).exit_code == ExitCode.SYS_ERR_FORBIDDEN
+    assert other.send(miner, 4, [b"\x00\x24bad"]).exit_code == ExitCode.ERR_FORBIDDEN
     assert snapshot(tree, miner) == before
 
 
@@ -253,6 +256,12 @@ def test_pre_commit_locks_the_deposit(tree: StateTree, owner: Sender, miner: Add
         ),
         ({"deals": [7]}, ExitCode.ERR_NOT_FOUND, "7"),  # the market knows no deal 7
         ({"number": "one"}, ExitCode.ERR_SERIALIZATION, "SectorNumber"),
+        ({"expiration": "soon"}, ExitCode.ERR_SERIALIZATION, "Expiration"),
+        (
+            {"replace": [False, 0, 0, 0], "unsealed": commd_to_cid(bytes([1]) * 32)},
+            ExitCode.ERR_ILLEGAL_ARGUMENT,
+            "must be the zero piece's CommD",
+        ),
     ],
 )
 def test_pre_commit_refusals(
@@ -295,7 +304,7 @@ def test_pre_commit_by_a_stranger_is_forbidden(tree: StateTree, miner: Address) 
     other = Sender(tree, new_secp256k1_key())
     tree.create_account(other.address, FIL(1))
     before = snapshot(tree, miner)
-    assert other.send(miner, 6, precommit()).exit_code == ExitCode.SYS_ERR_FORBIDDEN
+    assert other.send(miner, 6, precommit()).exit_code == ExitCode.ERR_FORBIDDEN
     assert snapshot(tree, miner) == before
 
 

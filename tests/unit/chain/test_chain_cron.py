@@ -308,7 +308,7 @@ def test_declared_faults_lose_power_at_once_and_withdraw_recoveries(owner: Sende
     stranger = Sender(tree, new_secp256k1_key())
     tree.create_account(stranger.address, TokenAmount.from_fil(1))
     params = [[[*where[5], encode_rle({5})]]]
-    assert stranger.send(miner, 11, params, early).exit_code == ExitCode.SYS_ERR_FORBIDDEN
+    assert stranger.send(miner, 11, params, early).exit_code == ExitCode.ERR_FORBIDDEN
     assert owner.send(miner, 11, [[[*where[5], b"\xff"]]], early).exit_code == ExitCode.ERR_SERIALIZATION
     missing = [[[where[5][0], 9, encode_rle({5})]]]
     assert owner.send(miner, 11, missing, early).exit_code == ExitCode.ERR_NOT_FOUND

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,13 @@ from pylotus.chain.actor_power import POWER_ID, power_actor
 from pylotus.chain.api_market import MARKET_STATE_TABLE, MarketStateApi
 from pylotus.chain.bigint import TokenAmount
 from pylotus.chain.crypto import key_address, new_secp256k1_key, sign
-from pylotus.chain.errors import ActorNotFound, InvalidCbor, InvalidGenesisFile, InvalidMessage
+from pylotus.chain.errors import (
+    ActorNotFound,
+    InvalidCbor,
+    InvalidGenesisFile,
+    InvalidMessage,
+    TipSetNotFound,
+)
 from pylotus.chain.exitcode import ExitCode
 from pylotus.chain.genesis import make_genesis
 from pylotus.chain.genesis_template import DealProposal as PreSealDeal
@@ -546,6 +553,17 @@ def test_genesis_publishes_and_activates_the_pre_seal_deals() -> None:
     assert tree.actors[MARKET_ID].balance == FIL(3)
 
 
+def test_genesis_deal_clients_do_not_take_the_next_miners_id() -> None:
+    first, second, client = (key_address(new_secp256k1_key()) for _ in range(3))
+    t01001 = Address.new_id(1001)
+    miners = {T01000: genesis_miner(first, client), t01001: genesis_miner(second, second, provider=t01001)}
+    miners[t01001] = replace(miners[t01001], id=t01001)
+    tree = make_genesis(add_miners(new_template("t"), miners), None, now=0).state  # type: ignore[arg-type]  # no wallet: a template needs none
+    assert tree.actors[1001].code == tree.actors[FIRST_MINER_ID].code  # both miners exist
+    client_id = tree.lookup_id(client)
+    assert client_id is not None and client_id < FIRST_MINER_ID
+
+
 def test_genesis_refuses_a_deal_for_another_provider() -> None:
     owner = key_address(new_secp256k1_key())
     miner = genesis_miner(owner, owner, provider=Address.new_id(1001))
@@ -598,6 +616,10 @@ async def test_market_api_shapes(node: ChainNode) -> None:
         await api.state_market_storage_deal(-1, None)
     with pytest.raises(ActorNotFound, match="resolution lookup failed"):
         await api.state_market_balance(key_address(new_secp256k1_key()), None)
+    genesis_key: Any = node.tipset_at(0).to_json()["Cids"]
+    assert await api.state_market_deals(genesis_key) == deals  # a tipset key names a state
+    with pytest.raises(TipSetNotFound, match="not found"):
+        await api.state_market_deals([{"/": str(zero_piece_cid(2048))}])
 
 
 def test_published_deal_shows_the_empty_state(tree: StateTree, published: list[int]) -> None:

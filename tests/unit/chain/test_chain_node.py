@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,6 +58,25 @@ def test_default_genesis_funds_the_wallet_default_and_persists(tmp_path: Path, w
         assert again.tipset_at(0).key() == genesis_key
         with pytest.raises(TipSetNotFound):
             again.tipset_at(3)
+
+
+def test_tipset_keys_are_found_by_index_and_unknown_ones_refused_at_once(
+    tmp_path: Path, wallet: Wallet
+) -> None:
+    with Datastore(tmp_path / "ds") as ds:
+        node = ChainNode.open(ds, wallet, None)
+        for height in range(1, 300):
+            node.produce(height)
+        key = node.tipset_at(17).key()
+        assert node.tipset_by_key(key).height == 17
+        unknown = [dagcbor.block_cid(b"no such block")]
+        started = time.perf_counter()
+        for _ in range(20):
+            with pytest.raises(TipSetNotFound, match="not found"):
+                node.tipset_by_key(unknown)
+        assert time.perf_counter() - started < 0.5  # no walk of the 300 tipsets per call
+        with pytest.raises(TipSetNotFound):
+            node.tipset_by_key([*key, *key])  # a key of two blocks names no devnet tipset
 
 
 def test_template_accounts_become_actors(tmp_path: Path, wallet: Wallet) -> None:
