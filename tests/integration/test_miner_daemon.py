@@ -15,9 +15,11 @@ import os
 import re
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -189,6 +191,48 @@ def test_pledge_allocates_the_next_number_after_the_pre_seal(devnet: Devnet, min
     assert "[event;sealing.SectorStartCC]" in out.stdout
 
 
+def test_remove_while_sealing_ends_removed(devnet: Devnet, miner: Daemon) -> None:
+    env = devnet.env(miner.repo)
+    out = run_cli("pylotus-miner", "pledge", env=env)
+    number = int(out.stdout.split()[-1])
+    deadline = time.monotonic() + 60
+    while _status(miner, number)["State"] != "WaitSeed":  # 10 epochs of 1 s: time to remove it
+        assert time.monotonic() < deadline, _status(miner, number)
+        time.sleep(0.2)
+    out = run_cli("pylotus-miner", "sectors", "remove", str(number), env=env)
+    assert out.returncode == 1 and "--really-do-it" in out.stderr
+    out = run_cli("pylotus-miner", "sectors", "remove", "--really-do-it", str(number), env=env)
+    assert out.returncode == 0, out.stderr
+    while _status(miner, number)["State"] != "Removed":
+        assert time.monotonic() < deadline + 30, _status(miner, number)
+        time.sleep(0.2)
+    time.sleep(12)  # past the seed epoch: the interrupted WaitSeed must not bring it back
+    status = _status(miner, number)
+    assert status["State"] == "Removed", status["Log"]
+    out = run_cli("pylotus-miner", "storage", "find", str(number), env=env)
+    assert "In " not in out.stdout  # no file of it left anywhere
+
+
+def _status(miner: Daemon, number: int) -> dict[str, Any]:
+    body = miner.call("SectorsStatus", number, False, token=miner.token).json()
+    assert "error" not in body, body
+    result: dict[str, Any] = body["result"]
+    return result
+
+
+def test_failed_init_keeps_what_the_operator_prepared(devnet: Devnet) -> None:
+    repo = devnet.root / "prepared"
+    repo.mkdir()
+    (repo / "config.toml").write_text('[API]\nListenAddress = "/ip4/127.0.0.1/tcp/2399/http"\n')
+    (repo / "notes.txt").write_text("mine")
+    out = run_cli(
+        "pylotus-miner", "init", "--actor", "t01005", "--nosync", env=devnet.env(repo), timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 1 and "Storage-miner init failed" in out.stderr
+    assert sorted(p.name for p in repo.iterdir()) == ["config.toml", "notes.txt"]
+    assert "2399" in (repo / "config.toml").read_text()
+
+
 def test_second_run_is_refused_with_the_pid(devnet: Devnet, miner: Daemon) -> None:
     out = run_cli("pylotus-miner", "run", "--miner-api", "0", env=devnet.env(miner.repo))
     assert out.returncode == 1
@@ -199,18 +243,22 @@ def test_metrics_without_a_token(miner: Daemon) -> None:
     base = miner.url.removesuffix("/rpc/v0")
     response = httpx.get(base + "/debug/metrics", timeout=10)
     assert response.status_code == 200
-    assert 'lotus_sealing_states{sector_state="Proving"} 2.0' in response.text
+    proving = re.search(r'lotus_sealing_states\{sector_state="Proving"\} (\d+)\.0', response.text)
+    assert proving is not None and int(proving.group(1)) >= 2, response.text  # the pre-seals, and pledges
     assert httpx.post(base + "/debug/metrics", timeout=10).status_code == 405
 
 
 def test_sigterm_releases_the_lock_and_the_api_file(devnet: Devnet, miner: Daemon) -> None:
+    listed = run_cli("pylotus-miner", "sectors", "list", env=devnet.env(miner.repo)).stdout
+    before = [line.split(":")[0] for line in listed.splitlines()]
+    assert len(before) >= 3  # the pre-seals and the pledge of an earlier test
     assert miner.stop(signal.SIGTERM) == 0
     assert not (miner.repo / "api").exists()
     again = start_miner(devnet, miner.repo, devnet.root / "miner2.log")
     try:
         wait_for_api(again, timeout=60)
         out = run_cli("pylotus-miner", "sectors", "list", env=devnet.env(miner.repo))
-        assert out.stdout.count("\n") == 3  # the pledged sector survived the restart
+        assert [line.split(":")[0] for line in out.stdout.splitlines()] == before  # all survived
         out = run_cli("pylotus-miner", "stop", env=devnet.env(miner.repo))
         assert out.returncode == 0, out.stderr
         assert again.proc.wait(20) == 0

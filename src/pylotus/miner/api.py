@@ -8,8 +8,8 @@ and ``node/impl/storminer.go`` (``ActorAddress``, ``ActorSectorSize``, ``Sectors
 ``Closing`` and ``Shutdown`` by the Common API.
 
 ``PledgeSector`` answers HEAD's ``{"Miner", "Number"}`` once the new sector's record is written;
-``SectorRemove`` answers once the sector is ``Removing`` and removes its files in the background,
-ending ``Removed`` (or ``RemoveFailed`` with the reason), as Lotus's state machine does.
+``SectorRemove`` answers once the sector is ``Removing``; the state machine removes its files and
+ends it ``Removed`` (or ``RemoveFailed`` with the reason), as Lotus's does.
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Final, final
 
-import trio
-
 from ..abi import Address, JsonValue
 from ..jsonrpc import MethodSpec, RpcClient, make_table
 from ..jsonrpc.codec import ADDRESS, BOOL, JSON, STRING, UINT64
-from ..sched import Manager
 from ..sealing.sealing import Sealing
-from ..stores import SectorRef
 from .fullnode import FullNode
 
 __all__ = ["STORAGE_MINER_TABLE", "StorageMinerApi", "StorageMinerClient"]
@@ -52,15 +48,11 @@ class StorageMinerApi:
         sector_size: int,
         sealing: Sealing,
         node: FullNode,
-        manager: Manager,
-        nursery: trio.Nursery,
     ) -> None:
         self._address = address
         self._sector_size = sector_size
         self._sealing = sealing
         self._node = node
-        self._manager = manager
-        self._nursery = nursery
 
     async def actor_address(self) -> Address:
         return self._address
@@ -85,18 +77,7 @@ class StorageMinerApi:
         self._sealing.force_state(number, state)
 
     async def sector_remove(self, number: int) -> None:
-        info = self._sealing.start_remove(number)
-        ref = SectorRef(self._sealing.sector_id(number), info.sector_type)
-        self._nursery.start_soon(self._remove_files, ref)
-
-    async def _remove_files(self, ref: SectorRef) -> None:
-        try:
-            await self._manager.remove(ref)
-        except Exception as exc:  # reported on the sector, as Lotus's SectorRemoveFailed
-            log.warning("sector remove failed sector=%s err=%s", ref.id, exc)
-            self._sealing.finish_remove(int(ref.id.number), str(exc))
-        else:
-            self._sealing.finish_remove(int(ref.id.number), None)
+        self._sealing.start_remove(number)
 
     async def pledge_sector(self) -> JsonValue:
         sector = self._sealing.pledge()

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 import trio
 
-from ..abi import AbiError, ActorID, Address, seal_proof_type_from_sector_size
+from ..abi import AbiError, ActorID, Address, RegisteredPoStProof, seal_proof_type_from_sector_size
 from ..jsonrpc import (
     COMMON_TABLE,
     ApiApp,
@@ -55,9 +55,11 @@ from ..sched import (
     Scheduler,
     SealingStatusApi,
 )
+from ..sealing.chain_calls import MinerChain
 from ..sealing.pipeline import Pipeline
 from ..sealing.sealing import Sealing
 from ..sealing.sector_store import SectorStore
+from ..sealing.wdpost import WindowPoStScheduler
 from ..stores import STORAGE_INDEX_TABLE, FetchHandler, LocalStore, MemIndex, RemoteStore, StorageApi
 from ..worker import RETURN_TABLE, LocalWorker, WorkerConfig
 from .api import STORAGE_MINER_TABLE, StorageMinerApi
@@ -147,14 +149,20 @@ async def run_miner(
         raise MinerNotInitialized(
             f"repo at '{cfg.repo}' is not initialized, run 'pylotus-miner init' to set it up"
         )
-    async with open_full_node(cfg.node_repo) as node:
-        version = await check_version(node, exact=True)
-        if not cfg.nosync:
-            await wait_sync(node, version.block_delay, lambda line: log.info("sync: %s", line))
-        with fs.lock() as repo:
+    # the lock first: a second run is refused at once, not after the sync wait
+    with fs.lock() as repo:
+        async with open_full_node(cfg.node_repo) as node:
+            version = await check_version(node, exact=True)
+            if not cfg.nosync:
+                await wait_sync(node, version.block_delay, lambda line: log.info("sync: %s", line))
             address = miner_address(repo)
             info: Any = await node.miner_info(address)
-            actor = MinerActor(address, Address.from_string(info["Worker"]), int(info["SectorSize"]))
+            actor = MinerActor(
+                address,
+                Address.from_string(info["Worker"]),
+                int(info["SectorSize"]),
+                RegisteredPoStProof(info["WindowPoStProofType"]),
+            )
             await _serve(repo, cfg, node, actor, version.block_delay, task_status)
     log.info("miner stopped")
 
@@ -166,6 +174,7 @@ class MinerActor:
     address: Address
     worker: Address
     sector_size: int
+    post_proof: RegisteredPoStProof
 
 
 async def _serve(
@@ -200,9 +209,7 @@ async def _serve(
             rpc.register(WORKER_CONNECT_TABLE, RemoteWorkers(sched, auth, tasks, calls=calls))
             rpc.register(RETURN_TABLE, ReturnApi(calls))
             rpc.register(SEALING_STATUS_TABLE, SealingStatusApi(sched))
-            rpc.register(
-                STORAGE_MINER_TABLE, StorageMinerApi(address, sector_size, sealing, node, manager, tasks)
-            )
+            rpc.register(STORAGE_MINER_TABLE, StorageMinerApi(address, sector_size, sealing, node))
             metrics = MinerMetrics(sched, index, sealing.state_counts)
             routes = {"/remote": FetchHandler(local), METRICS_PATH: MetricsHandler(metrics)}
             app = ApiApp(rpc, auth, routes=routes, closing=stop)
@@ -216,8 +223,10 @@ async def _serve(
                 log.error("storage path unavailable: %s", failure)
             worker = LocalWorker(remote, index, config=_worker_config(repo))
             await manager.add_local_worker(worker)
-            pipeline = Pipeline(sealing, manager, node, address, actor.worker, sector_size)
-            await tasks.start(pipeline.run)
+            chain = MinerChain(node, address, actor.worker)
+            await tasks.start(Pipeline(sealing, manager, chain, sector_size).run)
+            wdpost = WindowPoStScheduler(chain, remote, actor.post_proof, sector_size)
+            await tasks.start(wdpost.run)
             repo.set_api_endpoint(f"/ip4/{bound_host}/tcp/{bound}/http")
             log.info("miner %s serving on %s:%d", address, bound_host, bound)
             try:

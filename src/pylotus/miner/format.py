@@ -86,8 +86,8 @@ def _cid(value: Any) -> str:
 def format_sector_status(status: Mapping[str, Any], *, show_log: bool, on_chain: bool) -> str:
     """``sectors status [--log] [--on-chain-info]`` (reference §1.5)."""
 
-    def hexed(b64: str) -> str:
-        return base64.b64decode(b64).hex()
+    def hexed(b64: str | None) -> str:
+        return base64.b64decode(b64).hex() if b64 else ""
 
     lines = [
         f"SectorID:\t{status['SectorID']}",

@@ -29,6 +29,7 @@ has no BLS signer), and the pre-seal import is done for a genesis miner *before*
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -53,7 +54,7 @@ from ..chain.errors import ChainError
 from ..chain.genesis_template import Miner, read_preseal_manifest
 from ..chain.types import Message
 from ..errors import PylotusError
-from ..jsonrpc import JsonValue
+from ..jsonrpc import JsonValue, RpcError
 from ..proofs import StackedGraph, open_parent_cache, sdr_params
 from ..repo import FsRepo, LockedRepo, RepoType, ensure_host_key, peer_id_text
 from ..sealing.sector_info import DealInfo, SectorInfo, SectorPiece, SectorState
@@ -160,20 +161,33 @@ async def init_miner(
             await wait_sync(node, version.block_delay, echo)
         echo("Initializing repo")
         fs = FsRepo(repo_path, RepoType.STORAGE_MINER)
+        existed = repo_path.exists()
+        before = set(os.listdir(repo_path)) if existed else set()
         try:
             fs.init()
-        except PylotusError as exc:
-            raise MinerInitError(str(exc)) from None
-        try:
             with fs.lock() as repo:
                 address = await _populate(repo, node, opts, echo)
         except BaseException as exc:
-            shutil.rmtree(repo_path, ignore_errors=True)
+            _undo(repo_path, existed, before)
             if isinstance(exc, PylotusError) and not isinstance(exc, MinerInitError):
                 raise MinerInitError(f"Storage-miner init failed: {exc}") from exc
             raise
     echo(f"Miner successfully created ({address}), you can now start it with 'pylotus-miner run'")
     return address
+
+
+def _undo(repo_path: Path, existed: bool, before: set[str]) -> None:
+    """Remove what a failed ``init`` made, and only that: a directory the operator prepared (with
+    a ``config.toml``, say) keeps what was in it."""
+    if not existed:
+        shutil.rmtree(repo_path, ignore_errors=True)
+        return
+    for name in set(os.listdir(repo_path)) - before:
+        target = repo_path / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
 
 
 async def _populate(
@@ -260,7 +274,9 @@ async def _create_miner(
         worker = owner
     try:
         await node.call("StateLookupID", worker, None)
-    except PylotusError:
+    except RpcError as exc:
+        if "not found" not in str(exc):
+            raise
         echo(f"Initializing worker account {worker}")
         await node.send(Message(to=worker, from_=owner, method=METHOD_SEND))
     proof: RegisteredSealProof = seal_proof_type_from_sector_size(opts.sector_size)

@@ -37,36 +37,37 @@ of slack for the message to land.
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol, final
+from typing import Any, Final, final
 
 import trio
 from multiformats import CID
 
-from ..abi import Address, PaddedPieceSize, SectorID, SectorNumber, UnpaddedPieceSize, cid_to_json
+from ..abi import PaddedPieceSize, SectorID, SectorNumber, UnpaddedPieceSize, cid_to_json
 from ..chain import dagcbor
-from ..chain.bigint import TokenAmount
+from ..chain.errors import InvalidCbor
 from ..chain.policy import (
     CHAIN_FINALITY,
     EPOCHS_IN_DAY,
+    MAX_PRE_COMMIT_RANDOMNESS_LOOKBACK,
     MAX_PROVE_COMMIT_DURATION,
     MIN_SECTOR_EXPIRATION,
     PRE_COMMIT_CHALLENGE_DELAY,
 )
 from ..chain.randomness import DomainSeparationTag
-from ..chain.types import Message
 from ..errors import PylotusError
 from ..proofs import PieceInfo, SectorCids
 from ..sched import Manager
 from ..stores import SectorRef
+from .chain_calls import MinerChain
 from .sealing import Sealing, event_message
 from .sector_info import SectorInfo, SectorPiece, SectorState
+from .sector_store import SectorNotFound
 
-__all__ = ["ChainClient", "Pipeline", "PipelineConfig", "StepFailed"]
+__all__ = ["Pipeline", "PipelineConfig", "StepFailed"]
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,7 @@ METHOD_PRE_COMMIT_SECTOR: Final = 6
 METHOD_PROVE_COMMIT_SECTOR: Final = 7
 SEAL_RANDOMNESS_LOOKBACK: Final = CHAIN_FINALITY  # Lotus policy.SealRandomnessLookback
 EXPIRATION_SLACK: Final = EPOCHS_IN_DAY
-
-
-class ChainClient(Protocol):
-    """What the pipeline needs of a FullNode API client."""
-
-    async def call(self, name: str, *args: object, timeout: float | None = None) -> object: ...
+TICKET_LANDING_MARGIN: Final = 20  # epochs a PreCommitSector may take to land
 
 
 class StepFailed(PylotusError):
@@ -115,15 +111,8 @@ _FAILURES: Final[dict[SectorState, tuple[SectorState, str]]] = {
     SectorState.SUBMIT_COMMIT: (SectorState.COMMIT_FAILED, "SectorCommitFailed"),
     SectorState.COMMIT_WAIT: (SectorState.COMMIT_FAILED, "SectorCommitFailed"),
     SectorState.FINALIZE_SECTOR: (SectorState.FINALIZE_FAILED, "SectorFinalizeFailed"),
+    SectorState.REMOVING: (SectorState.REMOVE_FAILED, "SectorRemoveFailed"),
 }
-
-
-def _cid(value: object) -> CID:
-    if isinstance(value, CID):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("/"), str):
-        return CID.decode(value["/"])
-    raise StepFailed(f"expected a CID, got {value!r:.100}")
 
 
 @final
@@ -134,20 +123,15 @@ class Pipeline:
         self,
         sealing: Sealing,
         manager: Manager,
-        node: ChainClient,
-        miner: Address,
-        worker: Address,
+        chain: MinerChain,
         sector_size: int,
         config: PipelineConfig | None = None,
     ) -> None:
         self._sealing = sealing
         self._manager = manager
-        self._node = node
-        self._miner = miner
-        self._worker = worker
+        self._chain = chain
         self._sector_size = sector_size
         self._config = config or PipelineConfig()
-        self._entropy = dagcbor.encode(miner.to_bytes())
         self._scopes: dict[int, trio.CancelScope] = {}
         self._restart: set[int] = set()
         self._nursery: trio.Nursery | None = None
@@ -172,6 +156,8 @@ class Pipeline:
                 SectorState.COMMITTING, "SectorRetryComputeProof"
             ),
             SectorState.COMMIT_FAILED: self._retry_commit,
+            SectorState.REMOVING: self._removing,
+            SectorState.REMOVE_FAILED: self._retry_to(SectorState.REMOVING, "SectorRemove"),
             SectorState.FINALIZE_FAILED: self._retry_to(SectorState.FINALIZE_SECTOR, "SectorRetryFinalize"),
         }
 
@@ -182,7 +168,11 @@ class Pipeline:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             self._sealing.on_change = self.kick
-            resumed = [s.sector_number for s in self._sealing.sectors.all() if s.state in self._handlers]
+            resumed = []
+            for number in self._sealing.sectors.numbers():
+                info = self._record(number)
+                if info is not None and info.state in self._handlers:
+                    resumed.append(number)
             for number in resumed:
                 self.kick(number)
             if resumed:
@@ -210,16 +200,24 @@ class Pipeline:
         try:
             with scope:
                 while True:
-                    info = self._sealing.get(number)
-                    handler = self._handlers.get(info.state)
-                    if handler is None:
+                    info = self._record(number)
+                    handler = None if info is None else self._handlers.get(info.state)
+                    if info is None or handler is None:
                         return
                     try:
                         step = await handler(info)
-                    except (PylotusError, OSError, ValueError, KeyError, TypeError) as exc:
+                    except Exception as exc:  # noqa: BLE001 - one sector's failure must not stop the others
+                        if not isinstance(exc, (PylotusError, OSError)):
+                            log.exception("sector %d: unexpected error in %s", number, info.state)
                         step = self._failure(info, exc)
                     # the handler may have persisted a part of its work (the ticket): apply to that
-                    self._sealing.sectors.put(self._apply(self._sealing.get(number), step))
+                    current = self._record(number)
+                    if current is None:
+                        return
+                    if current.state is not info.state:  # moved meanwhile (forced, removed): drop the step
+                        log.info("sector %d: %s left behind; now %s", number, step.event, current.state)
+                        continue
+                    self._sealing.sectors.put(self._apply(current, step))
                     log.info("sector %d: %s -> %s (%s)", number, info.state, step.state, step.event)
         finally:
             del self._scopes[number]
@@ -227,14 +225,29 @@ class Pipeline:
                 self._restart.discard(number)
                 self.kick(number)
 
+    def _record(self, number: int) -> SectorInfo | None:
+        """The sector's record; ``None`` (logged) if it is missing or damaged: that sector stops."""
+        try:
+            return self._sealing.sectors.get(number)
+        except (SectorNotFound, InvalidCbor) as exc:
+            log.error(
+                "sector %d: record unreadable (%s); it is not processed "
+                "(fix it with 'pylotus-miner sectors update-state' or remove it)",
+                number,
+                exc,
+            )
+            return None
+
     def _apply(self, info: SectorInfo, step: Step, *, trace: str = "") -> SectorInfo:
         updated = info.evolve(state=step.state, **step.changes)
         return updated.logged(f"event;sealing.{step.event}", event_message(**step.fields), trace=trace)
 
     def _failure(self, info: SectorInfo, exc: Exception) -> Step:
-        state, event = _FAILURES.get(info.state, (SectorState.FAILED_UNRECOVERABLE, "SectorFatalError"))
+        """The failure state of ``info``'s step; in a failure state (or Removing) an error keeps
+        the state (Lotus's SectorFatalError), so the next cooldown retries."""
         reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PylotusError) else str(exc)
         log.warning("sector %d failed in %s: %s", info.sector_number, info.state, reason)
+        state, event = _FAILURES.get(info.state, (info.state, "SectorFatalError"))
         return Step(state, event, {"error": reason}, {"last_err": reason, "retries": info.retries + 1})
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -245,33 +258,8 @@ class Pipeline:
     def _pieces(self, info: SectorInfo) -> list[PieceInfo]:
         return [PieceInfo(p.size, p.piece_cid) for p in info.pieces]
 
-    async def _height(self) -> int:
-        head: Any = await self._node.call("ChainHead")
-        return int(head["Height"])
-
-    async def _precommit_on_chain(self, number: int) -> dict[str, Any] | None:
-        try:
-            found: Any = await self._node.call("StateSectorPreCommitInfo", self._miner, number, None)
-        except PylotusError as exc:
-            if "does not exist" in str(exc) or "not found" in str(exc):
-                return None
-            raise
-        return found if isinstance(found, dict) else None
-
-    async def _sector_on_chain(self, number: int) -> dict[str, Any] | None:
-        found: Any = await self._node.call("StateSectorGetInfo", self._miner, number, None)
-        return found if isinstance(found, dict) else None
-
-    async def _push(self, method: int, params: bytes, value: int) -> CID:
-        message = Message(
-            to=self._miner, from_=self._worker, value=TokenAmount(value), method=method, params=params
-        )
-        signed: Any = await self._node.call("MpoolPushMessage", message.to_json(), None)
-        return _cid(signed["CID"])
-
     async def _wait(self, cid: CID) -> dict[str, Any]:
-        lookup: Any = await self._node.call("StateWaitMsg", cid, 1, timeout=self._config.message_timeout)
-        receipt: dict[str, Any] = lookup["Receipt"]
+        receipt: dict[str, Any] = (await self._chain.wait(cid, self._config.message_timeout))["Receipt"]
         return receipt
 
     async def _cooldown(self, info: SectorInfo) -> None:
@@ -303,14 +291,12 @@ class Pipeline:
 
     async def _get_ticket(self, info: SectorInfo) -> SectorInfo:
         """Draw the ticket and persist it before sealing with it (Lotus HEAD's GetTicket)."""
-        on_chain = await self._precommit_on_chain(info.sector_number)
+        on_chain = await self._chain.precommit(info.sector_number)
         if on_chain is not None:  # reuse the epoch the chain already holds (Lotus getTicket)
             epoch = int(on_chain["Info"]["SealRandEpoch"])
         else:
-            epoch = max(await self._height() - SEAL_RANDOMNESS_LOOKBACK, 0)
-        ticket = await self._randomness(
-            "ChainGetRandomnessFromTickets", DomainSeparationTag.SEAL_RANDOMNESS, epoch
-        )
+            epoch = max(await self._chain.height() - SEAL_RANDOMNESS_LOOKBACK, 0)
+        ticket = await self._chain.ticket_randomness(DomainSeparationTag.SEAL_RANDOMNESS, epoch)
         step = Step(
             SectorState.PRE_COMMIT1,
             "SectorTicket",
@@ -321,10 +307,6 @@ class Pipeline:
         self._sealing.sectors.put(updated)
         return updated
 
-    async def _randomness(self, method: str, tag: DomainSeparationTag, epoch: int) -> bytes:
-        raw: Any = await self._node.call(method, None, int(tag), epoch, self._entropy)
-        return raw if isinstance(raw, bytes) else base64.b64decode(raw)
-
     async def _pre_commit2(self, info: SectorInfo) -> Step:
         cids: SectorCids = await self._manager.seal_pre_commit2(self._ref(info), info.pre_commit1_out)
         fields = {"Sealed": str(cids.sealed), "Unsealed": str(cids.unsealed)}
@@ -332,11 +314,13 @@ class Pipeline:
         return Step(SectorState.PRE_COMMITTING, "SectorPreCommit2", fields, changes)
 
     async def _pre_committing(self, info: SectorInfo) -> Step:
-        if await self._precommit_on_chain(info.sector_number) is not None:
+        if await self._chain.precommit(info.sector_number) is not None:
             return Step(SectorState.WAIT_SEED, "SectorPreCommitLanded", {"Found": "on chain"})
         if info.comm_r is None or info.comm_d is None:
             raise StepFailed("sector has no CommR/CommD; PreCommit2 did not finish")
-        height = await self._height()
+        height = await self._chain.height()
+        if _ticket_expired(info, height):
+            return _new_ticket(info, height)
         expiration = height + MAX_PROVE_COMMIT_DURATION + MIN_SECTOR_EXPIRATION + EXPIRATION_SLACK
         pc_info: dict[str, object] = {
             "SealProof": int(info.sector_type),
@@ -346,9 +330,8 @@ class Pipeline:
             "DealIDs": info.deal_ids(),
             "Expiration": expiration,
         }
-        deposit = int(
-            str(await self._node.call("StateMinerPreCommitDepositForPower", self._miner, pc_info, None))
-        )
+        miner = self._chain.miner
+        deposit = int(str(await self._chain.call("StateMinerPreCommitDepositForPower", miner, pc_info, None)))
         params = dagcbor.encode(
             [
                 int(info.sector_type),
@@ -364,7 +347,7 @@ class Pipeline:
                 info.comm_d,
             ]
         )
-        cid = await self._push(METHOD_PRE_COMMIT_SECTOR, params, deposit)
+        cid = await self._chain.push(METHOD_PRE_COMMIT_SECTOR, params, deposit)
         fields = {"Message": str(cid), "PreCommitDeposit": str(deposit), "Expiration": expiration}
         changes = {"pre_commit_message": cid, "pre_commit_deposit": deposit}
         return Step(SectorState.PRE_COMMIT_WAIT, "SectorPreCommitted", fields, changes)
@@ -380,17 +363,16 @@ class Pipeline:
         return Step(SectorState.WAIT_SEED, "SectorPreCommitLanded", {"Message": str(info.pre_commit_message)})
 
     async def _wait_seed(self, info: SectorInfo) -> Step:
-        on_chain = await self._precommit_on_chain(info.sector_number)
+        on_chain = await self._chain.precommit(info.sector_number)
         if on_chain is None:
-            if await self._sector_on_chain(info.sector_number) is not None:
+            if await self._chain.sector(info.sector_number) is not None:
                 return Step(SectorState.FINALIZE_SECTOR, "SectorProving", {"Found": "active on chain"})
             raise StepFailed("precommit not found on chain")
         seed_epoch = int(on_chain["PreCommitEpoch"]) + PRE_COMMIT_CHALLENGE_DELAY
-        while await self._height() < seed_epoch:
+        while await self._chain.height() < seed_epoch:
             await trio.sleep(self._config.poll_interval)
-        seed = await self._randomness(
-            "ChainGetRandomnessFromBeacon", DomainSeparationTag.INTERACTIVE_SEAL_CHALLENGE_SEED, seed_epoch
-        )
+        tag = DomainSeparationTag.INTERACTIVE_SEAL_CHALLENGE_SEED
+        seed = await self._chain.beacon_randomness(tag, seed_epoch)
         fields = {"SeedEpoch": seed_epoch, "SeedValue": seed.hex()}
         return Step(
             SectorState.COMMITTING, "SectorSeedReady", fields, {"seed_value": seed, "seed_epoch": seed_epoch}
@@ -410,21 +392,21 @@ class Pipeline:
         )
 
     async def _submit_commit(self, info: SectorInfo) -> Step:
-        if await self._sector_on_chain(info.sector_number) is not None:
+        if await self._chain.sector(info.sector_number) is not None:
             return Step(SectorState.FINALIZE_SECTOR, "SectorProving", {"Found": "active on chain"})
-        on_chain = await self._precommit_on_chain(info.sector_number)
+        on_chain = await self._chain.precommit(info.sector_number)
         if on_chain is None:
             raise StepFailed("precommit not found on chain")
         pledge = int(
             str(
-                await self._node.call(
-                    "StateMinerInitialPledgeCollateral", self._miner, on_chain["Info"], None
+                await self._chain.call(
+                    "StateMinerInitialPledgeCollateral", self._chain.miner, on_chain["Info"], None
                 )
             )
         )
         collateral = max(pledge - int(on_chain["PreCommitDeposit"]), 0)
         params = dagcbor.encode([info.sector_number, info.proof])
-        cid = await self._push(METHOD_PROVE_COMMIT_SECTOR, params, collateral)
+        cid = await self._chain.push(METHOD_PROVE_COMMIT_SECTOR, params, collateral)
         fields = {"Message": str(cid), "Collateral": str(collateral)}
         return Step(SectorState.COMMIT_WAIT, "SectorCommitSubmitted", fields, {"commit_message": cid})
 
@@ -434,13 +416,18 @@ class Pipeline:
         receipt = await self._wait(info.commit_message)
         if receipt["ExitCode"] != 0:
             raise StepFailed(f"commit message {info.commit_message} failed: exit {receipt['ExitCode']}")
-        if await self._sector_on_chain(info.sector_number) is None:
+        if await self._chain.sector(info.sector_number) is None:
             raise StepFailed("sector not found on chain after its commit message landed")
         return Step(SectorState.FINALIZE_SECTOR, "SectorProving", {"Message": str(info.commit_message)})
 
     async def _finalize(self, info: SectorInfo) -> Step:
         await self._manager.finalize_sector(self._ref(info))
         return Step(SectorState.PROVING, "SectorFinalized", {})
+
+    async def _removing(self, info: SectorInfo) -> Step:
+        """``SectorRemove``: the sector's files go everywhere they are; then Removed."""
+        await self._manager.remove(self._ref(info))
+        return Step(SectorState.REMOVED, "SectorRemoved", {})
 
     # -- failure states ------------------------------------------------------------------------------
 
@@ -464,19 +451,45 @@ class Pipeline:
 
     async def _retry_pre_commit(self, info: SectorInfo) -> Step:
         await self._cooldown(info)
-        if await self._precommit_on_chain(info.sector_number) is not None:
+        if await self._chain.precommit(info.sector_number) is not None:
             return Step(SectorState.WAIT_SEED, "SectorPreCommitLanded", {"Found": "on chain"})
-        if await self._sector_on_chain(info.sector_number) is not None:
+        if await self._chain.sector(info.sector_number) is not None:
             return Step(SectorState.FINALIZE_SECTOR, "SectorProving", {"Found": "active on chain"})
+        height = await self._chain.height()
+        if _ticket_expired(info, height):
+            return _new_ticket(info, height)
         return Step(SectorState.PRE_COMMITTING, "SectorRetryPreCommit", {}, {"pre_commit_message": None})
 
     async def _retry_commit(self, info: SectorInfo) -> Step:
         await self._cooldown(info)
-        if await self._sector_on_chain(info.sector_number) is not None:
+        if await self._chain.sector(info.sector_number) is not None:
             return Step(SectorState.FINALIZE_SECTOR, "SectorProving", {"Found": "active on chain"})
-        if await self._precommit_on_chain(info.sector_number) is None:
+        if await self._chain.precommit(info.sector_number) is None:
             return Step(SectorState.PRE_COMMITTING, "SectorRetryPreCommit", {}, {"pre_commit_message": None})
         # the proof may be what the chain refused: compute it again
         return Step(
             SectorState.COMMITTING, "SectorRetryComputeProof", {}, {"commit_message": None, "proof": b""}
         )
+
+
+def _ticket_expired(info: SectorInfo, height: int) -> bool:
+    """Whether a PreCommitSector sent now would be refused for a ticket too old (Lotus
+    ``checkPrecommit``'s ErrExpiredTicket), with a few epochs for the message to land."""
+    return (
+        bool(info.ticket_value)
+        and height + TICKET_LANDING_MARGIN > info.ticket_epoch + MAX_PRE_COMMIT_RANDOMNESS_LOOKBACK
+    )
+
+
+def _new_ticket(info: SectorInfo, height: int) -> Step:
+    """Back to PreCommit1 with a fresh ticket: the sealed replica depends on the ticket."""
+    changes: dict[str, Any] = {
+        "ticket_value": b"",
+        "ticket_epoch": 0,
+        "pre_commit1_out": b"",
+        "comm_d": None,
+        "comm_r": None,
+        "pre_commit_message": None,
+    }
+    fields = {"TicketEpoch": info.ticket_epoch, "Height": height}
+    return Step(SectorState.PRE_COMMIT1, "SectorTicketExpired", fields, changes)

@@ -137,8 +137,9 @@ class Sealing:
         self.sectors.put(updated)
         self.on_change(number)
 
-    def start_remove(self, number: int) -> SectorInfo:
-        """Lotus ``SectorRemove``'s first half: the sector goes to ``Removing`` (persisted).
+    def start_remove(self, number: int) -> None:
+        """Lotus ``SectorRemove``: the sector goes to ``Removing`` (persisted) and its task is told;
+        the state machine removes the files and ends it ``Removed`` (or ``RemoveFailed``).
 
         Raises:
             SealingError: no such sector, or it is already removed.
@@ -146,17 +147,5 @@ class Sealing:
         info = self.get(number)
         if info.state in (SectorState.REMOVED, SectorState.REMOVING):
             raise SealingError(f"sector {number} is already {info.state}")
-        removing = info.evolve(state=SectorState.REMOVING).logged("event;sealing.SectorRemove", "{}")
-        self.sectors.put(removing)
-        return removing
-
-    def finish_remove(self, number: int, error: str | None) -> None:
-        """``Removing`` → ``Removed`` or ``RemoveFailed`` with the error."""
-        info = self.get(number)
-        if error is None:
-            done = info.evolve(state=SectorState.REMOVED).logged("event;sealing.SectorRemoved", "{}")
-        else:
-            done = info.evolve(state=SectorState.REMOVE_FAILED, last_err=error).logged(
-                "event;sealing.SectorRemoveFailed", event_message(error=error), trace=error
-            )
-        self.sectors.put(done)
+        self.sectors.put(info.evolve(state=SectorState.REMOVING).logged("event;sealing.SectorRemove", "{}"))
+        self.on_change(number)

@@ -271,8 +271,8 @@ class SectorInfo:
         def cid(value: CID | None) -> JsonValue:
             return None if value is None else cid_to_json(value)
 
-        def b64(value: bytes) -> str:
-            return base64.b64encode(value).decode("ascii")
+        def b64(value: bytes) -> str | None:  # Go's nil []byte is JSON null
+            return base64.b64encode(value).decode("ascii") if value else None
 
         deals: list[JsonValue] = [*self.deal_ids()]
         return {
