@@ -1,52 +1,55 @@
 #!/usr/bin/env bash
-# `make demo`: start what exists of the devnet and show it working; say what is still missing.
-#
-# Today that is the full node's process (repo, lock, JWT auth, the JSON-RPC API), CommP, and a real 2KiB
-# sector sealed, proven and verified phase by phase; the devnet chain, the genesis miner, the seal worker
-# and pledging through the miner arrive with issues #7, #8, #6 and #9.
+# `make demo`: a local devnet (node, genesis miner t01000, one seal worker), a pledged sector sealed
+# by the worker and proven on chain, shown with the miner's own commands; then a clean stop.
 set -euo pipefail
 
 home=$(mktemp -d -t pylotus-demo.XXXXXX)
-export PYLOTUS_PATH="$home/node"
-log="$home/daemon.log"
+out="$home/devnet.out"
 cleanup() {
-    if [[ -n "${daemon_pid:-}" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
-        kill -TERM "$daemon_pid"; wait "$daemon_pid" || true
+    if [[ -n "${devnet_pid:-}" ]] && kill -0 "$devnet_pid" 2>/dev/null; then
+        kill -INT "$devnet_pid"; wait "$devnet_pid" || true
+        sed -n '/stopping/,$p' "$out" | sed 's/^/    /'
     fi
     rm -rf "$home"
 }
 trap cleanup EXIT
 
-echo "==> starting pylotus daemon (repo $PYLOTUS_PATH, API on a free port)"
-pylotus daemon --api 0 >"$log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 1 100); do
-    [[ -s "$PYLOTUS_PATH/api" ]] && break
-    kill -0 "$daemon_pid" 2>/dev/null || { cat "$log"; exit 1; }
-    sleep 0.1
+echo "==> pylotus devnet --home $home/net --workers 1 --block-delay 1s"
+pylotus devnet --home "$home/net" --workers 1 --block-delay 1s >"$out" 2>&1 &
+devnet_pid=$!
+for _ in $(seq 1 600); do
+    grep -q '^export MINER_API_INFO=' "$out" && break
+    kill -0 "$devnet_pid" 2>/dev/null || { cat "$out"; exit 1; }
+    sleep 0.2
 done
-echo "    API at $(cat "$PYLOTUS_PATH/api")"
+sed 's/^/    /' "$out"
+eval "$(grep '^export ' "$out")"
 
-echo "==> pylotus auth api-info --perm write"
-pylotus auth api-info --perm write
+echo "==> pylotus-miner info"
+pylotus-miner info | sed 's/^/    /'
 
-echo "==> the devnet chain: the funded default wallet key and the head (one tipset per 4s)"
-pylotus wallet list
-pylotus chain head
+echo "==> pylotus-miner sectors pledge"
+pylotus-miner sectors pledge | sed 's/^/    /'
+number=$(pylotus-miner sectors list | tail -1 | cut -d: -f1)
 
-echo "==> pylotus client commP of 1 MiB of random data"
-head -c 1048576 /dev/urandom >"$home/payload"
-pylotus client commP "$home/payload"
-
-echo "==> sealing a 2KiB CC sector for t01000 (ticket 0): the CommR is lotus-bench simple's documented one"
-pylotus-bench sealing --sector-size 2KiB --parent-cache "$home/parents"
-
-echo "==> a second daemon on the same repo is refused"
-pylotus daemon --api 0 || true
-
-echo "==> not implemented yet (each says which issue brings it):"
-for cmd in "pylotus-miner init" "pylotus-miner sectors pledge"; do
-    $cmd 2>&1 | sed 's/^/    /' || true
+echo "==> sector $number on its way to Proving (sealed by the seal worker, proven on chain)"
+last=""
+for _ in $(seq 1 240); do
+    state=$(pylotus-miner sectors status "$number" | sed -n 's/^Status:\t\t//p')
+    [[ "$state" != "$last" ]] && echo "    $(date +%T) $state" && last=$state
+    [[ "$state" == "Proving" ]] && break
+    sleep 0.5
 done
-echo "==> daemon log"
-sed 's/^/    /' "$log"
+[[ "$last" == "Proving" ]] || { echo "sector $number did not reach Proving"; exit 1; }
+
+echo "==> pylotus-miner sectors list"
+pylotus-miner sectors list | sed 's/^/    /'
+echo "==> pylotus-miner workers list"
+pylotus-miner workers list | sed 's/^/    /'
+echo "==> pylotus-miner storage find $number"
+pylotus-miner storage find "$number" | sed 's/^/    /'
+echo "==> pylotus-miner sectors status --log $number"
+pylotus-miner sectors status --log "$number" | sed 's/^/    /'
+echo "==> pylotus state power t01000"
+pylotus state power t01000 | sed 's/^/    /'
+echo "==> stopping the devnet (Ctrl-C)"

@@ -31,6 +31,7 @@ RANK = {
     "market": 10,
     "miner": 11,
     "bench": 12,
+    "devnet": 12,
     "__init__": 0,
 }
 

@@ -13,6 +13,7 @@ import click
 from .. import __version__
 from ..cli_group import PylotusGroup, log_level_option
 from .commp import commp_command
+from .pipeline import pipeline_command
 from .sched import sched_command
 from .sealing import sealing_command
 
@@ -29,6 +30,7 @@ def cli() -> None:
 cli.add_command(commp_command)
 cli.add_command(sealing_command)
 cli.add_command(sched_command)
+cli.add_command(pipeline_command)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from .config import ConfigDict as ConfigDict
 from .config import ConfigValue as ConfigValue
 from .config import load_config as load_config
 from .config import render_default_config as render_default_config
+from .config import set_config_values as set_config_values
 from .datastore import Batch as Batch
 from .datastore import Datastore as Datastore
 from .datastore import Namespace as Namespace
@@ -87,4 +88,5 @@ __all__ = [
     "read_api_info",
     "write_atomic",
     "render_default_config",
+    "set_config_values",
 ]

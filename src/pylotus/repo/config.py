@@ -123,6 +123,29 @@ def load_config(path: Path, kind: RepoType) -> ConfigDict:
     return _merge(defaults, parsed, "", path)
 
 
+def set_config_values(path: Path, kind: RepoType, section: str, values: Mapping[str, ConfigValue]) -> None:
+    """Set ``values`` in ``[section]`` of the config file at ``path``, keeping its comments.
+
+    Each key must be one of ``kind``'s defaults, with the default's TOML type; the file is
+    checked by :func:`load_config` after the change and written atomically.
+
+    Raises:
+        InvalidConfig: the file does not parse, or a key or type is not the defaults'.
+        RepoError: the file cannot be read or written.
+    """
+    raw = read_optional(path)
+    document = tomlkit.parse(raw.decode("utf-8")) if raw is not None else tomlkit.document()
+    table = document.get(section)
+    if table is None:
+        table = tomlkit.table()
+        document[section] = table
+    for key, value in values.items():
+        table[key] = value
+    text = tomlkit.dumps(document)
+    _merge(kind.default_config(), tomlkit.parse(text).unwrap(), "", path)
+    write_atomic(path, text.encode(), mode=0o644)
+
+
 def _merge(defaults: ConfigDict, overrides: Mapping[str, object], where: str, path: Path) -> ConfigDict:
     """``defaults`` with ``overrides`` laid over it, refusing keys and types the defaults lack."""
     merged = dict(defaults)

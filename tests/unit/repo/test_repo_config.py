@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pylotus.repo import InvalidConfig, RepoType, load_config, render_default_config
+from pylotus.repo import InvalidConfig, RepoType, load_config, render_default_config, set_config_values
+from pylotus.repo.config import write_default_config
 
 MINER_SECTIONS = ["[API]", "[Libp2p]", "[Dealmaking]", "[Sealing]", "[Storage]", "[Fees]", "[Addresses]"]
 
@@ -129,3 +130,17 @@ def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"[API]\n# \xff\n")
     with pytest.raises(InvalidConfig, match="is not valid utf-8"):
         load_config(path, RepoType.STORAGE_MINER)
+
+
+def test_set_config_values_keeps_the_comments_and_checks_the_types(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    write_default_config(path, RepoType.STORAGE_MINER)
+    set_config_values(path, RepoType.STORAGE_MINER, "Storage", {"AllowPreCommit1": False})
+    assert load_config(path, RepoType.STORAGE_MINER)["Storage"]["AllowPreCommit1"] is False  # type: ignore[index,call-overload]
+    assert "#  AllowPreCommit2 = true" in path.read_text()  # the commented defaults stay
+    before = path.read_bytes()
+    with pytest.raises(InvalidConfig):
+        set_config_values(path, RepoType.STORAGE_MINER, "Storage", {"AllowPreCommit2": "no"})
+    with pytest.raises(InvalidConfig):
+        set_config_values(path, RepoType.STORAGE_MINER, "Storage", {"NoSuchKey": True})
+    assert path.read_bytes() == before  # a refused change writes nothing
