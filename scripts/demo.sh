@@ -49,7 +49,7 @@ pylotus-miner workers list | sed 's/^/    /'
 echo "==> pylotus-miner storage find $number"
 pylotus-miner storage find "$number" | sed 's/^/    /'
 echo "==> pylotus-miner sectors status --log $number"
-pylotus-miner sectors status --log "$number" | sed 's/^/    /'
+pylotus-miner sectors status --log "$number" | sed -e 's/^\(Proof:\t\t.\{64\}\).*/\1… (vanilla proof, see docs\/vanilla-proofs.md)/' -e 's/^/    /'
 echo "==> pylotus state power t01000"
 pylotus state power t01000 | sed 's/^/    /'
 echo "==> stopping the devnet (Ctrl-C)"
