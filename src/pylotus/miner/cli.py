@@ -18,8 +18,9 @@ import click
 import trio
 
 from .. import __version__
-from ..abi import AbiError, Address, parse_ram_bytes
+from ..abi import AbiError, parse_ram_bytes
 from ..chain.bigint import TokenAmount
+from ..chain.node_cli import ADDRESS
 from ..cli_group import (
     CliContext,
     PylotusGroup,
@@ -60,18 +61,6 @@ def cli(ctx: click.Context, miner_repo: Path, node_repo: Path) -> None:
     )
 
 
-class _AddressType(click.ParamType):
-    name = "address"
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Address:
-        if isinstance(value, Address):
-            return value
-        try:
-            return Address.from_string(str(value))
-        except AbiError as exc:
-            self.fail(str(exc), param, ctx)
-
-
 class _SizeType(click.ParamType):
     name = "size"
 
@@ -84,7 +73,6 @@ class _SizeType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-ADDRESS = _AddressType()
 SIZE = _SizeType()
 
 
