@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
+from pylotus.stores import SKIPPED_HEARTBEAT_THRESH
+
 from .conftest import Daemon, program, run_cli, start_node, wait_for_api
 
 
@@ -182,6 +184,33 @@ def test_cli_against_the_running_miner(devnet: Devnet, miner: Daemon) -> None:
     assert out.returncode == 1 and "sector 9 not found" in out.stderr
 
 
+def test_proving_commands(devnet: Devnet, miner: Daemon) -> None:
+    env = devnet.env(miner.repo)
+    out = run_cli("pylotus-miner", "proving", "info", env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Miner: t01000\nCurrent Epoch:           ")
+    assert re.search(r"^Deadline Open:        \d+ \((in \d+s|now|\d+s ago)\)$", out.stdout, re.M), out.stdout
+    out = run_cli("pylotus-miner", "proving", "deadlines", env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "Miner: t01000" and lines[1].split() == [
+        "deadline",
+        "partitions",
+        "sectors",
+        "(faults)",
+        "proven",
+        "partitions",
+    ]
+    assert len(lines) == 2 + 48 and sum(1 for line in lines if line.endswith("(current)")) == 1
+    sectors = sum(int(line.split()[2]) for line in lines[2:])
+    assert sectors == 2  # the two pre-sealed sectors, each in a deadline
+    with_sectors = next(int(line.split()[0]) for line in lines[2:] if int(line.split()[2]) > 0)
+    out = run_cli("pylotus-miner", "proving", "deadline", str(with_sectors), env=env)
+    assert out.returncode == 0 and "Partition Index:          0\n" in out.stdout, out.stderr
+    out = run_cli("pylotus-miner", "proving", "deadline", "48", env=env)
+    assert out.returncode == 2
+
+
 def test_pledge_allocates_the_next_number_after_the_pre_seal(devnet: Devnet, miner: Daemon) -> None:
     env = devnet.env(miner.repo)
     out = run_cli("pylotus-miner", "pledge", env=env)
@@ -231,6 +260,16 @@ def test_failed_init_keeps_what_the_operator_prepared(devnet: Devnet) -> None:
     assert out.returncode == 1 and "Storage-miner init failed" in out.stderr
     assert sorted(p.name for p in repo.iterdir()) == ["config.toml", "notes.txt"]
     assert "2399" in (repo / "config.toml").read_text()
+
+
+def test_own_storage_stays_allocatable_past_the_heartbeat_threshold(miner: Daemon) -> None:
+    # the index skips a path with no heartbeat for SKIPPED_HEARTBEAT_THRESH: the miner must keep
+    # reporting its own paths, or no sealed sector could be moved to its storage (FinalizeSector)
+    started = miner.repo.joinpath("api").stat().st_mtime
+    time.sleep(max(0.0, started + SKIPPED_HEARTBEAT_THRESH + 2 - time.time()))
+    body = miner.call("StorageBestAlloc", 6, 2048, "storage", token=miner.token).json()
+    assert "error" not in body, body
+    assert any(info["CanStore"] for info in body["result"])
 
 
 def test_second_run_is_refused_with_the_pid(devnet: Devnet, miner: Daemon) -> None:

@@ -26,7 +26,7 @@ def test_help_and_version(group: click.Group) -> None:
 @pytest.mark.parametrize(
     "group,args,issue",
     [
-        (miner_cli, ["proving", "deadlines"], 9),
+        (miner_cli, ["actor", "control"], 9),
         (worker_cli, ["storage", "attach"], 6),
     ],
 )

@@ -40,6 +40,7 @@ from .daemon import MinerRunConfig, run_miner
 from .format import format_info, format_sector_status, format_sectors_list
 from .fullnode import FullNode, open_full_node
 from .init import InitOptions, init_miner
+from .proving_cli import proving_group
 
 __all__ = ["cli", "main"]
 
@@ -367,10 +368,10 @@ cli.add_command(sealing_group)
 cli.add_command(workers_group)  # `workers list` is `sealing workers` (L041 spelling)
 cli.add_command(sectors_group)
 cli.add_command(sectors_pledge, "pledge")  # a top-level alias of `sectors pledge`
+cli.add_command(proving_group)
 
 for _name, _help, _issue in [
     ("actor", "Manipulate the miner actor", 9),
-    ("proving", "View proving information", 9),
     ("storage-deals", "Manage storage deals and related configuration", 10),
 ]:
     stub_command(cli, _name, issue=_issue, help=_help)

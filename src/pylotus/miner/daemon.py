@@ -221,6 +221,9 @@ async def _serve(
             failures = await local.open([f"http://{bound_host}:{bound}/remote"])
             for failure in failures:
                 log.error("storage path unavailable: %s", failure)
+            # without heartbeats the miner's own paths go stale in its index after a minute and
+            # nothing could be moved to them (FinalizeSector) or read from them
+            await tasks.start(local.run_health_reports)
             worker = LocalWorker(remote, index, config=_worker_config(repo))
             await manager.add_local_worker(worker)
             chain = MinerChain(node, address, actor.worker)
