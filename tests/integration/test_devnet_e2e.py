@@ -5,6 +5,7 @@ still reaching Proving."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -17,6 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+
+from pylotus.chain import dagcbor
+from pylotus.chain.bitfield import encode_rle
 
 from .conftest import program, run_cli
 
@@ -205,3 +209,41 @@ def _members(runs: list[int]) -> set[int]:
             members.update(range(position, position + run))
         position += run
     return members
+
+
+def test_a_faulty_sector_is_declared_recovered_and_proven_again(devnet: Devnet) -> None:
+    """A sector declared faulty on chain (DeclareFaults sent by hand) loses its power; the miner's
+    PoSt scheduler finds its files readable, declares it recovered before the fault cutoff, and the
+    next Window PoSt of its deadline gives the power back."""
+    deadline = _deadline_of(devnet, 0)
+    partition = 0
+    params = dagcbor.encode([[[deadline, partition, encode_rle([0])]]])
+    info = devnet.rpc("node", "StateMinerInfo", "t01000", None)
+
+    def declared() -> bool:
+        message = {
+            "To": "t01000",
+            "From": info["Worker"],
+            "Value": "0",
+            "Method": 10,
+            "Params": base64.b64encode(params).decode(),
+        }
+        signed = devnet.rpc("node", "MpoolPushMessage", message, None)
+        lookup = devnet.rpc("node", "StateWaitMsg", signed["CID"], 1)
+        return bool(lookup["Receipt"]["ExitCode"] == 0)  # refused past the deadline's fault cutoff: retry
+
+    def raw_power() -> int:
+        return int(devnet.rpc("node", "StateMinerPower", "t01000", None)["MinerPower"]["RawBytePower"])
+
+    wait_for("the miner to prove both pre-sealed sectors", lambda: raw_power() == 2 * 2048, devnet, 120)
+    wait_for("DeclareFaults for sector 0 to land", declared, devnet, 120)
+    assert 0 in _members(devnet.rpc("node", "StateMinerFaults", "t01000", None))
+    assert raw_power() == 2048  # sector 0's 2 KiB are no longer counted
+
+    def recovered() -> bool:
+        faults = _members(devnet.rpc("node", "StateMinerFaults", "t01000", None))
+        recovering = _members(devnet.rpc("node", "StateMinerRecoveries", "t01000", None))
+        return 0 not in faults and 0 not in recovering and raw_power() == 2 * 2048
+
+    wait_for("sector 0 to be recovered by a Window PoSt", recovered, devnet, 240)
+    assert "declared faults recovered" in (devnet.home / "logs" / "miner.log").read_text()

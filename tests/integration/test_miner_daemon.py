@@ -156,6 +156,7 @@ def test_cli_against_the_running_miner(devnet: Devnet, miner: Daemon) -> None:
     assert "Miner: t01000\n" in out.stdout and "Sector Size: 2 KiB\n" in out.stdout
     assert "Byte Power:   4 KiB / 4 KiB (100.0000%)\n" in out.stdout
     assert "Sectors:\n\tTotal: 2\n\tProving: 2\n" in out.stdout
+    assert "\nExpected Seal Duration: 24h0m0s\n" in out.stdout
 
     out = run_cli("pylotus-miner", "sectors", "list", env=env)
     assert out.returncode == 0, out.stderr

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pylotus.miner.format import format_sectors_list, go_tabwrite
-from pylotus.miner.proving_cli import epoch_time, go_duration
+from pylotus.miner.format import format_sectors_list, go_duration, go_tabwrite
+from pylotus.miner.proving_cli import epoch_time
 
 
 def test_go_duration_and_epoch_time() -> None:

@@ -35,6 +35,7 @@ STORAGE_MINER_TABLE: Final = make_table(
     MethodSpec("SectorsUpdate", "admin", (UINT64, STRING), None),
     MethodSpec("SectorRemove", "admin", (UINT64,), None),
     MethodSpec("PledgeSector", "write", (), JSON),
+    MethodSpec("SectorGetExpectedSealDuration", "read", (), JSON),
 )
 
 
@@ -48,11 +49,14 @@ class StorageMinerApi:
         sector_size: int,
         sealing: Sealing,
         node: FullNode,
+        *,
+        expected_seal_duration: float = 24 * 3600.0,
     ) -> None:
         self._address = address
         self._sector_size = sector_size
         self._sealing = sealing
         self._node = node
+        self._expected_seal_duration = expected_seal_duration
 
     async def actor_address(self) -> Address:
         return self._address
@@ -78,6 +82,10 @@ class StorageMinerApi:
 
     async def sector_remove(self, number: int) -> None:
         self._sealing.start_remove(number)
+
+    async def sector_get_expected_seal_duration(self) -> JsonValue:
+        """``[Dealmaking] ExpectedSealDuration`` as Go's ``time.Duration``: nanoseconds."""
+        return int(self._expected_seal_duration * 1e9)
 
     async def pledge_sector(self) -> JsonValue:
         sector = self._sealing.pledge()
@@ -106,6 +114,9 @@ class StorageMinerClient(RpcClient):
 
     async def sectors_update(self, number: int, state: str) -> None:
         await self.call("SectorsUpdate", number, state)
+
+    async def sector_get_expected_seal_duration(self) -> int:
+        return await self.call("SectorGetExpectedSealDuration")  # type: ignore[return-value]
 
     async def sector_remove(self, number: int) -> None:
         await self.call("SectorRemove", number)

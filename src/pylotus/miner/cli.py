@@ -275,6 +275,7 @@ async def _info(miner: StorageMinerClient, node: FullNode, hide_sectors: bool) -
         head_timestamp=min(b["Timestamp"] for b in head["Blocks"]),
         block_delay=version.block_delay,
         state_counts=counts,
+        expected_seal_seconds=int(await miner.sector_get_expected_seal_duration()) // 10**9,
     )
     if hide_sectors:
         text = text[: text.index("Sectors:\n")].rstrip("\n") + "\n"

@@ -34,6 +34,7 @@ from typing import Any, Final
 import trio
 
 from ..abi import AbiError, ActorID, Address, RegisteredPoStProof, seal_proof_type_from_sector_size
+from ..chain.node_cli import parse_duration
 from ..jsonrpc import (
     COMMON_TABLE,
     ApiApp,
@@ -125,6 +126,16 @@ def _worker_config(repo: LockedRepo) -> WorkerConfig:
     )
 
 
+def _expected_seal_duration(repo: LockedRepo) -> float:
+    dealmaking: Any = repo.config().get("Dealmaking", {})
+    text = dealmaking.get("ExpectedSealDuration", "24h0m0s") if isinstance(dealmaking, dict) else ""
+    try:
+        return parse_duration(str(text))
+    except ValueError:
+        log.warning("[Dealmaking] ExpectedSealDuration '%s' is not a duration; using 24h", text)
+        return 24 * 3600.0
+
+
 def _max_sealing(repo: LockedRepo) -> int:
     sealing: Any = repo.config().get("Sealing", {})
     value = sealing.get("MaxSealingSectors", 0) if isinstance(sealing, dict) else 0
@@ -209,7 +220,10 @@ async def _serve(
             rpc.register(WORKER_CONNECT_TABLE, RemoteWorkers(sched, auth, tasks, calls=calls))
             rpc.register(RETURN_TABLE, ReturnApi(calls))
             rpc.register(SEALING_STATUS_TABLE, SealingStatusApi(sched))
-            rpc.register(STORAGE_MINER_TABLE, StorageMinerApi(address, sector_size, sealing, node))
+            api = StorageMinerApi(
+                address, sector_size, sealing, node, expected_seal_duration=_expected_seal_duration(repo)
+            )
+            rpc.register(STORAGE_MINER_TABLE, api)
             metrics = MinerMetrics(sched, index, sealing.state_counts)
             routes = {"/remote": FetchHandler(local), METRICS_PATH: MetricsHandler(metrics)}
             app = ApiApp(rpc, auth, routes=routes, closing=stop)

@@ -15,7 +15,14 @@ from typing import Any, Final
 from ..abi import size_str
 from ..chain.bigint import TokenAmount
 
-__all__ = ["INFO_STATE_ORDER", "format_info", "format_sector_status", "format_sectors_list", "go_tabwrite"]
+__all__ = [
+    "INFO_STATE_ORDER",
+    "format_info",
+    "format_sector_status",
+    "format_sectors_list",
+    "go_duration",
+    "go_tabwrite",
+]
 
 INFO_STATE_ORDER: Final = (
     "Proving",
@@ -110,12 +117,12 @@ def format_sector_status(status: Mapping[str, Any], *, show_log: bool, on_chain:
         lines += [
             "",
             "Sector On Chain Info",
-            f"SealProof:\t\t{status['SealProof']}",
+            f"SealProof:\t\t{status['SealProof']:x}",  # Lotus prints it with %x
             f"Activation:\t\t{status['Activation']}",
             f"Expiration:\t\t{status['Expiration']}",
             f"DealWeight:\t\t{status['DealWeight']}",
             f"VerifiedDealWeight:\t\t{status['VerifiedDealWeight']}",
-            f"InitialPledge:\t\t{TokenAmount.from_json(status['InitialPledge'])}",
+            f"InitialPledge:\t\t{status['InitialPledge']}",  # attoFIL, as Lotus's %v of a big.Int
             "",
             "Expiration Info",
             f"OnTime:\t\t{status['OnTime']}",
@@ -131,19 +138,33 @@ def format_sector_status(status: Mapping[str, Any], *, show_log: bool, on_chain:
     return "\n".join(lines) + "\n"
 
 
+def go_duration(seconds: int) -> str:
+    """Go's ``time.Duration.String`` for whole seconds: ``0s``, ``7m0s``, ``2h53m0s``."""
+    if seconds == 0:
+        return "0s"
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{sign}{minutes}m{secs}s"
+    return f"{sign}{secs}s"
+
+
 def _percent(part: int, total: int) -> str:
     return f"{(part * 1_000_000 // total) / 10_000 if total else 0.0:0.4f}"
 
 
 def _sync_line(head_timestamp: int, block_delay: int, now: float) -> str:
-    """``Full node: [sync ok]`` / ``[sync slow (Xs behind)]`` / ``[sync behind! (Xs behind)]``."""
+    """``Full node: [sync ok]`` / ``[sync slow (1m15s behind)]`` / ``[sync behind! (…)]`` (Go durations)."""
     behind = int(now) - head_timestamp
     delay = max(block_delay, 1)
     if behind < delay * 3 // 2:
         return "Full node: [sync ok]"
     if behind < delay * 5:
-        return f"Full node: [sync slow ({behind}s behind)]"
-    return f"Full node: [sync behind! ({behind}s behind)]"
+        return f"Full node: [sync slow ({go_duration(behind)} behind)]"
+    return f"Full node: [sync behind! ({go_duration(behind)} behind)]"
 
 
 def format_info(
@@ -163,6 +184,7 @@ def format_info(
     head_timestamp: int,
     block_delay: int,
     state_counts: Mapping[str, int],
+    expected_seal_seconds: int = 0,
     now: float | None = None,
 ) -> str:
     """L12 ``info`` (reference §1.7), no colours."""
@@ -193,6 +215,8 @@ def format_info(
     if market is not None:
         lines.append(f"Market (Escrow):  {TokenAmount.from_json(market['Escrow'])}")
         lines.append(f"Market (Locked):  {TokenAmount.from_json(market['Locked'])}")
+    lines.append("")
+    lines.append(f"Expected Seal Duration: {go_duration(expected_seal_seconds)}")
     lines.append("")
     lines.append("Sectors:")
     lines.append(f"\tTotal: {sum(state_counts.values())}")

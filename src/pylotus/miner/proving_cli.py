@@ -23,25 +23,13 @@ from ..jsonrpc import open_http_client, resolve_api_info
 from ..repo import RepoType
 from ..sched.sealing_format import tabwrite
 from .api import StorageMinerClient
+from .format import go_duration
 from .fullnode import FullNode, open_full_node
 
-__all__ = ["go_duration", "proving_group"]
+__all__ = ["epoch_time", "proving_group"]
 
 T = TypeVar("T")
 _MAX_SECTORS = 1 << 22
-
-
-def go_duration(seconds: int) -> str:
-    """Go's ``time.Duration.String`` for whole seconds: ``0s``, ``7m0s``, ``2h53m0s``."""
-    if seconds == 0:
-        return "0s"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes}m{secs}s"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
 
 
 def epoch_time(current: int, epoch: int, block_delay: int) -> str:
