@@ -164,7 +164,10 @@ class _Devnet:
             return
         self.echo("==> importing the genesis miner's key as the wallet default")
         key = self.sectors / f"pre-seal-{GENESIS_MINER}.key"
-        await self.step("pylotus wallet import", "pylotus", "wallet", "import", "--as-default", str(key))
+        try:
+            await self.step("pylotus wallet import", "pylotus", "wallet", "import", "--as-default", str(key))
+        except DevnetError as exc:  # an earlier run stopped after the import: the key is there
+            self.echo(f"    ({exc}; going on: init says if the wallet lacks the key)")
         self.echo(f"==> pylotus-miner init --genesis-miner --actor {GENESIS_MINER}")
         await self.step(
             "pylotus-miner init",
