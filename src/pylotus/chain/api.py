@@ -28,7 +28,6 @@ Miner and power state (``StateMiner*``, ``StateSector*``) reads the actors of
 from __future__ import annotations
 
 import base64
-import bisect
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Final, final
@@ -42,6 +41,7 @@ from pylotus.repo import KeyInfo, KeystoreError, peer_id_text
 
 from .actor_power import miner_power_json
 from .bigint import TokenAmount
+from .bitfield import json_contains
 from .bitfield import json_runs as _runs
 from .crypto import KEY_TYPE_SECP256K1
 from .errors import ActorNotFound, InvalidMessage, SectorNotFound
@@ -375,30 +375,11 @@ def _seal_proof(info: JsonValue) -> RegisteredSealProof:
 
 
 def _bitfield(value: JsonValue) -> Callable[[int], bool]:
-    """Membership in a Lotus JSON bitfield (run lengths, alternately unset and set, from 0).
-
-    The set runs are kept as intervals, never expanded: a filter of ``[0, 2^62]`` costs one interval,
-    not a set of 2^62 numbers (which would stall the node).
-    """
-    runs = value if isinstance(value, list) else None
-    if runs is None or not all(
-        isinstance(r, int) and not isinstance(r, bool) and 0 <= r < 2**64 for r in runs
-    ):
-        raise InvalidMessage(f"a bitfield must be a list of run lengths, not {value!r:.200}")
-    starts: list[int] = []
-    ends: list[int] = []
-    position = 0
-    for index, run in enumerate(int(r) for r in runs):  # type: ignore[arg-type]  # checked ints
-        if index % 2 and run:
-            starts.append(position)
-            ends.append(position + run)
-        position += run
-
-    def contains(number: int) -> bool:
-        slot = bisect.bisect_right(starts, number) - 1
-        return slot >= 0 and number < ends[slot]
-
-    return contains
+    """Membership in a Lotus JSON bitfield filter; :class:`InvalidMessage` if it is not one."""
+    try:
+        return json_contains(value)
+    except ValueError:
+        raise InvalidMessage(f"a bitfield must be a list of run lengths, not {value!r:.200}") from None
 
 
 class FullNodeClient(RpcClient):

@@ -18,14 +18,23 @@ of members: a few bytes can describe 2^63 set bits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from pylotus.abi import JsonValue
 
 from .errors import InvalidCbor
 
-__all__ = ["decode_rle", "encode_rle", "json_members", "json_runs"]
+__all__ = [
+    "decode_rle",
+    "encode_rle",
+    "json_contains",
+    "json_count",
+    "json_intervals",
+    "json_members",
+    "json_runs",
+]
 
 _VERSION: Final = 0
 
@@ -54,26 +63,57 @@ def json_runs(members: Iterable[int]) -> list[JsonValue]:
     return out
 
 
+def json_intervals(runs: JsonValue) -> list[tuple[int, int]]:
+    """The set runs of a bitfield in Lotus's JSON form, as ``[start, end)`` intervals, ascending.
+
+    Never expanded: ``[0, 2^62]`` is one interval, not 2^62 numbers.
+
+    Raises:
+        ValueError: not a list of run lengths below 2^64.
+    """
+    if not isinstance(runs, list) or not all(
+        isinstance(r, int) and not isinstance(r, bool) and 0 <= r < 2**64 for r in runs
+    ):
+        raise ValueError(f"a JSON bitfield is a list of run lengths, not {runs!r:.100}")
+    intervals: list[tuple[int, int]] = []
+    position = 0
+    for index, run in enumerate(runs):
+        assert isinstance(run, int)
+        if index % 2 and run:
+            intervals.append((position, position + run))
+        position += run
+    return intervals
+
+
+def json_count(runs: JsonValue) -> int:
+    """How many members a bitfield in Lotus's JSON form has; raises ``ValueError`` as
+    :func:`json_intervals`."""
+    return sum(end - start for start, end in json_intervals(runs))
+
+
+def json_contains(runs: JsonValue) -> Callable[[int], bool]:
+    """Membership in a bitfield in Lotus's JSON form, by bisection over its intervals (a filter of
+    any size costs its runs, not its members); raises ``ValueError`` as :func:`json_intervals`."""
+    intervals = json_intervals(runs)
+    starts = [start for start, _ in intervals]
+
+    def contains(number: int) -> bool:
+        slot = bisect.bisect_right(starts, number) - 1
+        return slot >= 0 and number < intervals[slot][1]
+
+    return contains
+
+
 def json_members(runs: JsonValue, *, limit: int) -> set[int]:
     """The members of a bitfield in Lotus's JSON form (the inverse of :func:`json_runs`).
 
     Raises:
-        ValueError: not a list of non-negative run lengths, or more than ``limit`` members.
+        ValueError: not a list of run lengths, or more than ``limit`` members.
     """
-    if not isinstance(runs, list) or not all(
-        isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in runs
-    ):
-        raise ValueError(f"a JSON bitfield is a list of run lengths, not {runs!r:.100}")
-    members: set[int] = set()
-    position = 0
-    for index, run in enumerate(runs):
-        assert isinstance(run, int)
-        if index % 2:
-            if len(members) + run > limit:
-                raise ValueError(f"bitfield has more than {limit} members")
-            members.update(range(position, position + run))
-        position += run
-    return members
+    intervals = json_intervals(runs)
+    if sum(end - start for start, end in intervals) > limit:
+        raise ValueError(f"bitfield has more than {limit} members")
+    return {n for start, end in intervals for n in range(start, end)}
 
 
 class _Writer:

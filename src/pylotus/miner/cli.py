@@ -20,6 +20,7 @@ import trio
 from .. import __version__
 from ..abi import AbiError, parse_ram_bytes
 from ..chain.bigint import TokenAmount
+from ..chain.bitfield import json_count
 from ..chain.node_cli import ADDRESS
 from ..cli_group import (
     CliContext,
@@ -244,13 +245,9 @@ async def _info(miner: StorageMinerClient, node: FullNode, hide_sectors: bool) -
     sectors: Any = await node.call("StateMinerSectors", address, None, None)
     actor: Any = await node.call("StateGetActor", address, None)
     available = TokenAmount(int(await node.call("StateMinerAvailableBalance", address, None)))  # type: ignore[call-overload]
-    faults: Any = []
-    if "StateMinerFaults" in node.TABLE:
-        faults = await node.call("StateMinerFaults", address, None)
+    faults: Any = await node.call("StateMinerFaults", address, None)
     market = await node.call("StateMarketBalance", address, None)
-    deals, deal_bytes = 0, 0
-    for sector in sectors:
-        deals += len(sector["DealIDs"] or [])
+    deals = sum(len(sector["DealIDs"] or []) for sector in sectors)
     deal_bytes = deals * int(miner_info["SectorSize"])
     pledge = sum((TokenAmount.from_json(s["InitialPledge"]) for s in sectors), TokenAmount(0))
     balance = TokenAmount.from_json(actor["Balance"])
@@ -264,7 +261,7 @@ async def _info(miner: StorageMinerClient, node: FullNode, hide_sectors: bool) -
         sector_size=int(miner_info["SectorSize"]),
         power=power,
         sectors=sectors,
-        faulty=_count_bits(faults),
+        faulty=json_count(faults),
         balance=balance,
         available=available,
         precommit_deposits=max(balance - available - pledge, TokenAmount(0)),
@@ -280,13 +277,6 @@ async def _info(miner: StorageMinerClient, node: FullNode, hide_sectors: bool) -
     if hide_sectors:
         text = text[: text.index("Sectors:\n")].rstrip("\n") + "\n"
     return text
-
-
-def _count_bits(runs: Any) -> int:
-    """Members of a Lotus JSON bitfield (run lengths, alternately unset and set)."""
-    if not isinstance(runs, list):
-        return 0
-    return sum(r for i, r in enumerate(runs) if i % 2 and isinstance(r, int))
 
 
 @click.group("sectors", cls=PylotusGroup)

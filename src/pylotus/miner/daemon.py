@@ -103,43 +103,35 @@ def miner_address(repo: LockedRepo) -> Address:
         raise MinerError(f"repo at '{repo.path}': miner address is damaged: {exc}") from None
 
 
-def _listen(repo: LockedRepo, cfg: MinerRunConfig) -> tuple[str, int]:
+# The config is read once per run; load_config has merged it over the defaults and checked each
+# value's type, so every section and key below is there with the default's type.
+
+
+def _listen(config: Any, cfg: MinerRunConfig) -> tuple[str, int]:
     if cfg.port is not None:
         return cfg.host, cfg.port
-    api: Any = repo.config().get("API", {})
-    address = api.get("ListenAddress") if isinstance(api, dict) else None
-    if isinstance(address, str) and address:
-        return multiaddr_host_port(address)
-    return cfg.host, DEFAULT_MINER_PORT
+    address = config["API"]["ListenAddress"]
+    return multiaddr_host_port(address) if address else (cfg.host, DEFAULT_MINER_PORT)
 
 
-def _worker_config(repo: LockedRepo) -> WorkerConfig:
-    storage: Any = repo.config().get("Storage", {})
-    if not isinstance(storage, dict):
-        return WorkerConfig()
+def _worker_config(config: Any) -> WorkerConfig:
+    storage = config["Storage"]
     return WorkerConfig(
-        allow_add_piece=bool(storage.get("AllowAddPiece", True)),
-        allow_pre_commit1=bool(storage.get("AllowPreCommit1", True)),
-        allow_pre_commit2=bool(storage.get("AllowPreCommit2", True)),
-        allow_commit=bool(storage.get("AllowCommit", True)),
-        allow_unseal=bool(storage.get("AllowUnseal", True)),
+        allow_add_piece=storage["AllowAddPiece"],
+        allow_pre_commit1=storage["AllowPreCommit1"],
+        allow_pre_commit2=storage["AllowPreCommit2"],
+        allow_commit=storage["AllowCommit"],
+        allow_unseal=storage["AllowUnseal"],
     )
 
 
-def _expected_seal_duration(repo: LockedRepo) -> float:
-    dealmaking: Any = repo.config().get("Dealmaking", {})
-    text = dealmaking.get("ExpectedSealDuration", "24h0m0s") if isinstance(dealmaking, dict) else ""
+def _expected_seal_duration(config: Any) -> float:
+    text = config["Dealmaking"]["ExpectedSealDuration"]
     try:
-        return parse_duration(str(text))
+        return parse_duration(text)
     except ValueError:
         log.warning("[Dealmaking] ExpectedSealDuration '%s' is not a duration; using 24h", text)
         return 24 * 3600.0
-
-
-def _max_sealing(repo: LockedRepo) -> int:
-    sealing: Any = repo.config().get("Sealing", {})
-    value = sealing.get("MaxSealingSectors", 0) if isinstance(sealing, dict) else 0
-    return value if isinstance(value, int) and value > 0 else 0
 
 
 async def run_miner(
@@ -208,9 +200,12 @@ async def _serve(
     manager = Manager(sched, index, remote, calls=calls)
     sectors = SectorStore(repo.datastore())
     miner_id = ActorID(address.id())
-    sealing = Sealing(sectors, miner_id, seal_proof, max_sealing=_max_sealing(repo))
+    config = repo.config()
+    sealing = Sealing(
+        sectors, miner_id, seal_proof, max_sealing=max(config["Sealing"]["MaxSealingSectors"], 0)
+    )
     stop = trio.Event()
-    host, port = _listen(repo, cfg)
+    host, port = _listen(config, cfg)
     async with trio.open_nursery() as nursery:
         await nursery.start(sched.run)
         async with trio.open_nursery() as tasks:
@@ -221,7 +216,7 @@ async def _serve(
             rpc.register(RETURN_TABLE, ReturnApi(calls))
             rpc.register(SEALING_STATUS_TABLE, SealingStatusApi(sched))
             api = StorageMinerApi(
-                address, sector_size, sealing, node, expected_seal_duration=_expected_seal_duration(repo)
+                address, sector_size, sealing, node, expected_seal_duration=_expected_seal_duration(config)
             )
             rpc.register(STORAGE_MINER_TABLE, api)
             metrics = MinerMetrics(sched, index, sealing.state_counts)
@@ -238,7 +233,7 @@ async def _serve(
             # without heartbeats the miner's own paths go stale in its index after a minute and
             # nothing could be moved to them (FinalizeSector) or read from them
             await tasks.start(local.run_health_reports)
-            worker = LocalWorker(remote, index, config=_worker_config(repo))
+            worker = LocalWorker(remote, index, config=_worker_config(config))
             await manager.add_local_worker(worker)
             chain = MinerChain(node, address, actor.worker)
             await tasks.start(Pipeline(sealing, manager, chain, sector_size).run)

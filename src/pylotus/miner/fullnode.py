@@ -29,6 +29,7 @@ from ..chain.types import Message
 from ..jsonrpc import API_VERSION, COMMON_TABLE, ApiInfo, RpcClient, open_http_client, resolve_api_info
 from ..jsonrpc.common_api import VersionInfo, format_api_version
 from ..repo import RepoType
+from ..sealing.chain_calls import push_message, wait_message
 from .errors import FullNodeMismatch, MinerError
 
 __all__ = [
@@ -73,10 +74,8 @@ class FullNode(RpcClient):
         Raises:
             MessageFailed: the receipt's exit code is not 0 (named with the method).
         """
-        signed: Any = await self.call("MpoolPushMessage", message.to_json(), None)
-        cid = CID.decode(signed["CID"]["/"])
-        lookup: Any = await self.call("StateWaitMsg", cid, 1, timeout=timeout)
-        receipt = lookup["Receipt"]
+        cid = await push_message(self, message)
+        receipt = (await wait_message(self, cid, timeout))["Receipt"]
         if receipt["ExitCode"] != 0:
             raise MessageFailed(
                 f"message {cid} (method {message.method} to {message.to}) failed "

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..chain.bitfield import json_members
+from ..chain.bitfield import json_count, json_members
 from ..chain.policy import WPOST_PERIOD_DEADLINES
 from ..cli_group import CliContext, PylotusGroup, pass_cli, run_async
 from ..jsonrpc import open_http_client, resolve_api_info
@@ -61,10 +61,6 @@ async def _partitions(node: FullNode, miner: str) -> list[list[dict[str, Any]]]:
     return out
 
 
-def _count(runs: Any) -> int:
-    return len(json_members(runs, limit=_MAX_SECTORS))
-
-
 @click.group("proving", cls=PylotusGroup)
 def proving_group() -> None:
     """View proving information."""
@@ -82,10 +78,10 @@ def proving_info(cli: CliContext) -> None:
         proving = faults = recovering = current_sectors = 0
         for index, partitions in enumerate(all_partitions):
             for partition in partitions:
-                live = _count(partition["LiveSectors"])
+                live = json_count(partition["LiveSectors"])
                 proving += live
-                faults += _count(partition["FaultySectors"])
-                recovering += _count(partition["RecoveringSectors"])
+                faults += json_count(partition["FaultySectors"])
+                recovering += json_count(partition["RecoveringSectors"])
                 if index == cd["Index"]:
                     current_sectors += live
         percent = (faults * 10000 // proving) / 100 if proving else 0.0
@@ -123,9 +119,9 @@ def proving_deadlines(cli: CliContext) -> None:
         all_partitions = await _partitions(node, miner)
         rows = [["deadline", "partitions", "sectors (faults)", "proven partitions"]]
         for index, partitions in enumerate(all_partitions):
-            sectors = sum(_count(p["AllSectors"]) for p in partitions)
-            faulty = sum(_count(p["FaultySectors"]) for p in partitions)
-            proven = str(_count(deadlines[index]["PostSubmissions"]))
+            sectors = sum(json_count(p["AllSectors"]) for p in partitions)
+            faulty = sum(json_count(p["FaultySectors"]) for p in partitions)
+            proven = str(json_count(deadlines[index]["PostSubmissions"]))
             current = index == cd["Index"]
             row = [str(index), str(len(partitions)), f"{sectors} ({faulty})", proven]
             rows.append([*row, "(current)"] if current else row)
@@ -150,7 +146,7 @@ def proving_deadline(cli: CliContext, index: int) -> None:
         lines = [
             f"Deadline Index:           {index}",
             f"Partitions:               {len(partitions)}",
-            f"Proven Partitions:        {_count(deadlines[index]['PostSubmissions'])}",
+            f"Proven Partitions:        {json_count(deadlines[index]['PostSubmissions'])}",
             f"Current:                  {str(cd['Index'] == index).lower()}",
             "",
         ]

@@ -18,7 +18,7 @@ from ..chain.randomness import DomainSeparationTag
 from ..chain.types import Message
 from ..errors import PylotusError
 
-__all__ = ["ChainClient", "MinerChain"]
+__all__ = ["ChainClient", "MinerChain", "push_message", "wait_message"]
 
 
 class ChainClient(Protocol):
@@ -80,10 +80,19 @@ class MinerChain:
         message = Message(
             to=self.miner, from_=self.worker, value=TokenAmount(value), method=method, params=params
         )
-        signed: Any = await self.node.call("MpoolPushMessage", message.to_json(), None)
-        return cid_from_json(signed["CID"])
+        return await push_message(self.node, message)
 
     async def wait(self, cid: CID, timeout: float) -> dict[str, Any]:
-        """``StateWaitMsg``: the lookup (``Receipt``, ``Height``) once the message executed."""
-        lookup: Any = await self.node.call("StateWaitMsg", cid, 1, timeout=timeout)
-        return dict(lookup)
+        return await wait_message(self.node, cid, timeout)
+
+
+async def push_message(node: ChainClient, message: Message) -> CID:
+    """``MpoolPushMessage``: the node fills nonce and gas and signs; the signed message's CID."""
+    signed: Any = await node.call("MpoolPushMessage", message.to_json(), None)
+    return cid_from_json(signed["CID"])
+
+
+async def wait_message(node: ChainClient, cid: CID, timeout: float) -> dict[str, Any]:
+    """``StateWaitMsg``: the lookup (``Receipt``, ``Height``) once the message executed."""
+    lookup: Any = await node.call("StateWaitMsg", cid, 1, timeout=timeout)
+    return dict(lookup)

@@ -130,13 +130,14 @@ class WindowPoStScheduler:
         submitted = json_members(deadlines[index]["PostSubmissions"], limit=_MAX_SECTORS)
         indices: list[int] = []
         numbers: set[int] = set()
+        all_sectors: dict[int, set[int]] = {}  # partition index -> its sectors
         for number, partition in enumerate(partitions):
             if number in submitted:
                 continue
-            live = json_members(partition["AllSectors"], limit=_MAX_SECTORS)
+            all_sectors[number] = json_members(partition["AllSectors"], limit=_MAX_SECTORS)
             faulty = json_members(partition["FaultySectors"], limit=_MAX_SECTORS)
             recovering = json_members(partition["RecoveringSectors"], limit=_MAX_SECTORS)
-            provable = live - (faulty - recovering)
+            provable = all_sectors[number] - (faulty - recovering)
             if provable:
                 indices.append(number)
                 numbers |= provable
@@ -160,9 +161,7 @@ class WindowPoStScheduler:
             # the chain checks the whole partition: a partial proof would be refused, so the
             # partitions are left to cron, which faults them (Lotus would declare them skipped)
             bad = set(skipped) | set(missing)
-            indices = [
-                i for i in indices if not bad & json_members(partitions[i]["AllSectors"], limit=_MAX_SECTORS)
-            ]
+            indices = [i for i in indices if not bad & all_sectors[i]]
             if not indices:
                 log.error(
                     "window post deadline %d: no partition fully provable (bad sectors %s)",
@@ -170,7 +169,7 @@ class WindowPoStScheduler:
                     sorted(bad),
                 )
                 return
-            keep = {n for i in indices for n in json_members(partitions[i]["AllSectors"], limit=_MAX_SECTORS)}
+            keep = set().union(*(all_sectors[i] for i in indices))
             private = [p for p in private if p.info.sector_number in keep]
             proofs, _ = await trio.to_thread.run_sync(
                 generate_window_post, self._post_proof, miner_id, private, randomness

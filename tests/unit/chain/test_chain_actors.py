@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chain_rig import apply_signed, chain_at
 from multiformats import CID
 
 from pylotus.abi import (
@@ -51,7 +52,7 @@ from pylotus.chain.policy import (
     initial_pledge,
     pre_commit_deposit,
 )
-from pylotus.chain.randomness import ChainRandomness, DomainSeparationTag
+from pylotus.chain.randomness import DomainSeparationTag
 from pylotus.chain.state import ACCOUNT_CODE, BURNT_FUNDS_ID, EMPTY_HEAD, FIRST_MINER_ID, Actor, StateTree
 from pylotus.chain.types import Message, sign_message
 from pylotus.chain.types_receipt import MessageReceipt
@@ -84,7 +85,7 @@ def ticket_at(epoch: int) -> bytes:
 
 
 def chain(epoch: int) -> ChainContext:
-    return ChainContext(epoch, ChainRandomness(epoch - 1, ticket_at))
+    return chain_at(epoch, ticket_at)
 
 
 class Sender:
@@ -100,19 +101,18 @@ class Sender:
     def send(
         self, to: Address, method: int, params: dagcbor.IpldValue, *, value: int = 0, epoch: int = EPOCH
     ) -> MessageReceipt:
-        message = Message(
-            to=to,
-            from_=self.address,
-            nonce=self.nonce,
-            value=TokenAmount(value),
-            gas_limit=100_000_000,
-            gas_fee_cap=TokenAmount(100),
-            gas_premium=TokenAmount(1),
-            method=method,
-            params=dagcbor.encode(params),
+        receipt = apply_signed(
+            self.tree,
+            self.key,
+            self.nonce,
+            to,
+            method,
+            dagcbor.encode(params),
+            TokenAmount(value),
+            chain(epoch),
         )
         self.nonce += 1
-        return apply_message(self.tree, sign_message(self.key, message), chain(epoch))
+        return receipt
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chain_rig import apply_signed, chain_at
 from multiformats import CID
 
 from pylotus.abi import (
@@ -59,12 +60,10 @@ from pylotus.chain.market_state import (
 )
 from pylotus.chain.miner_state import MinerState
 from pylotus.chain.node import ChainNode
-from pylotus.chain.randomness import ChainRandomness
 from pylotus.chain.runtime import ActorExit
 from pylotus.chain.state import ACCOUNT_CODE, BURNT_FUNDS_ID, EMPTY_HEAD, FIRST_MINER_ID, Actor, StateTree
-from pylotus.chain.types import Message, sign_message
 from pylotus.chain.types_receipt import MessageReceipt
-from pylotus.chain.vm import ChainContext, apply_message
+from pylotus.chain.vm import ChainContext
 from pylotus.chain.wallet import Wallet
 from pylotus.proofs import PieceInfo, generate_unsealed_cid, zero_piece_cid
 from pylotus.repo import Datastore, KeyInfo, Keystore
@@ -81,7 +80,7 @@ ADD_BALANCE, WITHDRAW_BALANCE, PUBLISH_STORAGE_DEALS = 2, 3, 4
 
 
 def chain(epoch: int) -> ChainContext:
-    return ChainContext(epoch, ChainRandomness(epoch - 1, lambda e: hashlib.sha256(bytes(e)).digest()))
+    return chain_at(epoch, lambda e: hashlib.sha256(bytes(e)).digest())
 
 
 class Sender:
@@ -98,19 +97,9 @@ class Sender:
     def send(
         self, to: Address, method: int, params: bytes, *, value: TokenAmount = NOTHING
     ) -> MessageReceipt:
-        message = Message(
-            to=to,
-            from_=self.address,
-            nonce=self.nonce,
-            value=value,
-            gas_limit=100_000_000,
-            gas_fee_cap=TokenAmount(100),
-            gas_premium=TokenAmount(1),
-            method=method,
-            params=params,
-        )
+        receipt = apply_signed(self.tree, self.key, self.nonce, to, method, params, value, chain(EPOCH))
         self.nonce += 1
-        return apply_message(self.tree, sign_message(self.key, message), chain(EPOCH))
+        return receipt
 
     def balance(self) -> TokenAmount:
         return self.tree.actors[self.id].balance
